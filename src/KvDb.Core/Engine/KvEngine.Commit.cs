@@ -1,0 +1,171 @@
+using System.Buffers;
+using KvDb.Storage;
+using KvDb.Wal;
+
+namespace KvDb.Engine;
+
+/// <summary>One item change prepared under the partition's stripe lock, ready to be logged and applied.</summary>
+internal sealed class Mutation
+{
+    public required TableStore Table;
+    public required byte[] Pk;
+    public required byte[]? Sk;
+    public required int Hash;
+    public required ChangeKind Kind;
+    public byte[]? NewRecord;  // null for deletes
+    public byte[]? OldRecord;  // null when the item did not exist
+    public int NewSize;
+    public int OldSize;
+}
+
+internal sealed partial class KvEngine
+{
+    // ------------------------------------------------------------------ checkpoint barrier
+    // Writers are "in flight" from just before they log until just after they apply. A checkpoint closes the
+    // gate, waits for the in-flight count to reach zero, rotates the log, and reopens the gate, so at the
+    // rotation point every logged record has been applied (see KvEngine.Checkpoint.cs).
+
+    private int _inflight;
+    private volatile TaskCompletionSource? _gate;
+    private TaskCompletionSource? _drained;
+
+    private async ValueTask EnterWriteAsync()
+    {
+        while (true)
+        {
+            var gate = _gate;
+            if (gate is not null)
+            {
+                await gate.Task.ConfigureAwait(false);
+                continue;
+            }
+
+            Interlocked.Increment(ref _inflight);
+            if (_gate is null)
+            {
+                return;
+            }
+
+            ExitWrite(); // a checkpoint started between the check and the increment: step back and wait
+        }
+    }
+
+    private void ExitWrite()
+    {
+        if (Interlocked.Decrement(ref _inflight) == 0 && _gate is not null)
+        {
+            _drained?.TrySetResult();
+        }
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    /// <summary>
+    /// Logs the mutations as one atomic record, waits until it is durable, applies them, maintains indexes and
+    /// publishes them to the change feed. The caller holds the stripe locks of every partition involved.
+    /// </summary>
+    private async ValueTask CommitAsync(Mutation[] mutations)
+    {
+        await EnterWriteAsync().ConfigureAwait(false);
+        try
+        {
+            long sequence;
+            if (_wal is null)
+            {
+                sequence = Interlocked.Add(ref _sequence, mutations.Length) - mutations.Length + 1;
+            }
+            else
+            {
+                var changes = new WalChange[mutations.Length];
+                for (var i = 0; i < mutations.Length; i++)
+                {
+                    var m = mutations[i];
+                    changes[i] = new WalChange(m.Table.Id, m.Kind, m.Pk, m.Sk, m.NewRecord, m.OldRecord);
+                }
+
+                sequence = _wal.Append(WalRecordType.Commit, mutations.Length, b => WalRecord.WriteCommitBody(b, changes), out var batch);
+                // Not cancellable: once the record is in the log it will be replayed, so it must be applied.
+                await _wal.WaitAsync(batch).ConfigureAwait(false);
+                UpdateLastSequence(sequence + mutations.Length - 1);
+            }
+
+            for (var i = 0; i < mutations.Length; i++)
+            {
+                Apply(mutations[i]);
+            }
+
+            _feed.Publish(sequence, mutations);
+            long bytes = 24;
+            foreach (var m in mutations)
+            {
+                bytes += 16 + m.Pk.Length + (m.Sk?.Length ?? 0) + (m.NewRecord?.Length ?? 0) + (m.OldRecord?.Length ?? 0);
+            }
+
+            Interlocked.Add(ref _logBytesSinceCheckpoint, bytes);
+        }
+        finally
+        {
+            ExitWrite();
+        }
+
+        MaybeScheduleCheckpoint();
+    }
+
+    private void UpdateLastSequence(long sequence)
+    {
+        var current = Interlocked.Read(ref _sequence);
+        while (sequence > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _sequence, sequence, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Applies one mutation to the table and its indexes (also used by recovery).</summary>
+    private void Apply(Mutation m)
+    {
+        if (m.NewRecord is not null)
+        {
+            m.Table.Put(m.Pk, m.Hash, m.NewRecord, m.NewSize, m.OldSize);
+        }
+        else
+        {
+            m.Table.Delete(m.Pk, m.Hash, m.Sk ?? m.Pk, m.OldSize);
+        }
+
+        if (m.Table.Indexes.Count > 0)
+        {
+            MaintainIndexes(m.Table, m.Pk, m.OldRecord, m.NewRecord);
+        }
+    }
+
+    /// <summary>Logs a catalog record (create / drop table, create index) and waits for it to be durable.</summary>
+    private async ValueTask<long> LogCatalogAsync(WalRecordType type, Action<ArrayBufferWriter<byte>> body)
+    {
+        if (_wal is null)
+        {
+            var sequence = Interlocked.Increment(ref _sequence);
+            _feed.Publish(sequence, []);
+            return sequence;
+        }
+
+        await EnterWriteAsync().ConfigureAwait(false);
+        try
+        {
+            var sequence = _wal.Append(type, 1, body, out var batch);
+            await _wal.WaitAsync(batch).ConfigureAwait(false);
+            UpdateLastSequence(sequence);
+            _feed.Publish(sequence, []);
+            return sequence;
+        }
+        finally
+        {
+            ExitWrite();
+        }
+    }
+}

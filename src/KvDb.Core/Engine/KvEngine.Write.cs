@@ -1,0 +1,296 @@
+using KvDb.Expressions;
+using KvDb.Storage;
+using KvDb.Wal;
+
+namespace KvDb.Engine;
+
+internal sealed partial class KvEngine
+{
+    // The write protocol, the same for every write:
+    //   1. encode and validate (no lock held; bad input changes nothing);
+    //   2. take the stripe lock of each partition written (sorted, so batches cannot deadlock);
+    //   3. read the current records and evaluate conditions; a failed condition releases and returns;
+    //   4. commit: assign sequence numbers (and, in file mode, log and wait for the flush);
+    //   5. apply to the in-memory structures, where readers see the change; release.
+    // Readers therefore only ever see committed changes, and two writers of one partition are serialised.
+
+    public async ValueTask<WriteResult> PutItemAsync(PutItemRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Item);
+        var table = Table(request.TableName);
+        if (request.ReturnValues is not (ReturnValues.None or ReturnValues.AllOld))
+        {
+            throw new KvDbException(KvErrorCode.InvalidQuery, $"PutItem on table \"{table.Name}\": ReturnValues must be None or AllOld, not {request.ReturnValues}.");
+        }
+
+        var (pk, sk) = EncodeItemKey(table, request.Item);
+        var size = CheckItemSize(table, request.Item, pk);
+        var record = ItemCodec.BuildRecord(sk ?? pk, request.Item.EncodedAttributes);
+        var hash = HashIndex.Hash(pk);
+        var gate = _locks[StripedLocks.StripeOf(table.Id, hash)];
+        if (!gate.Wait(0))
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            EnsureLive(table);
+            var physical = table.GetRecord(pk, hash, sk);
+            var old = Visible(table, physical);
+            if (request.Condition is not null && !request.Condition.Evaluate(old is null ? Item.Empty : table.ItemOf(old)))
+            {
+                return Failed(table, old, request.ReturnOldOnConditionFailure);
+            }
+
+            var oldSize = physical is null ? 0 : table.ItemOf(physical).SizeInBytes;
+            await CommitAsync([new Mutation
+            {
+                Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
+                NewRecord = record, OldRecord = physical, NewSize = size, OldSize = oldSize,
+            }]).ConfigureAwait(false);
+            return new WriteResult(true, request.ReturnValues == ReturnValues.AllOld && old is not null ? table.ItemOf(old) : null);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask<WriteResult> DeleteItemAsync(DeleteItemRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var table = Table(request.TableName);
+        if (request.ReturnValues is not (ReturnValues.None or ReturnValues.AllOld))
+        {
+            throw new KvDbException(KvErrorCode.InvalidQuery, $"DeleteItem on table \"{table.Name}\": ReturnValues must be None or AllOld, not {request.ReturnValues}.");
+        }
+
+        var (pk, sk) = EncodeKey(table, request.Key);
+        var hash = HashIndex.Hash(pk);
+        var gate = _locks[StripedLocks.StripeOf(table.Id, hash)];
+        if (!gate.Wait(0))
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            EnsureLive(table);
+            var physical = table.GetRecord(pk, hash, sk);
+            var old = Visible(table, physical);
+            if (request.Condition is not null && !request.Condition.Evaluate(old is null ? Item.Empty : table.ItemOf(old)))
+            {
+                return Failed(table, old, request.ReturnOldOnConditionFailure);
+            }
+
+            if (physical is null)
+            {
+                return new WriteResult(true, null);
+            }
+
+            await CommitAsync([new Mutation
+            {
+                Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Delete,
+                OldRecord = physical, OldSize = table.ItemOf(physical).SizeInBytes,
+            }]).ConfigureAwait(false);
+            if (old is null)
+            {
+                return new WriteResult(true, null);
+            }
+
+            return new WriteResult(true, request.ReturnValues == ReturnValues.AllOld ? table.ItemOf(old) : null);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask<WriteResult> UpdateItemAsync(UpdateItemRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Update);
+        var table = Table(request.TableName);
+        var schema = table.Schema;
+        foreach (var path in request.Update.TargetPaths)
+        {
+            if (path.TopLevelName == schema.PartitionKey.Name || path.TopLevelName == schema.SortKey?.Name)
+            {
+                throw new KvDbException(KvErrorCode.InvalidUpdate,
+                    $"Table \"{table.Name}\": cannot update attribute \"{path}\" because \"{path.TopLevelName}\" is part of the key.");
+            }
+        }
+
+        var (pk, sk) = EncodeKey(table, request.Key);
+        var hash = HashIndex.Hash(pk);
+        var gate = _locks[StripedLocks.StripeOf(table.Id, hash)];
+        if (!gate.Wait(0))
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            EnsureLive(table);
+            var physical = table.GetRecord(pk, hash, sk);
+            var old = Visible(table, physical);
+            var oldItem = old is null ? null : table.ItemOf(old);
+            if (request.Condition is not null && !request.Condition.Evaluate(oldItem ?? Item.Empty))
+            {
+                return Failed(table, old, request.ReturnOldOnConditionFailure);
+            }
+
+            UpdateOutcome outcome;
+            try
+            {
+                outcome = request.Update.Apply(oldItem?.ToMap() ?? KeyAttributes(schema, request.Key));
+            }
+            catch (KvDbException e) when (!e.Message.Contains(table.Name, StringComparison.Ordinal))
+            {
+                throw new KvDbException(e.Code, $"Table \"{table.Name}\", key {request.Key}: {e.Message}", e);
+            }
+
+            var newItem = Item.FromMap(outcome.Attributes);
+            var size = CheckItemSize(table, newItem, pk);
+            var record = ItemCodec.BuildRecord(sk ?? pk, newItem.EncodedAttributes);
+            await CommitAsync([new Mutation
+            {
+                Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
+                NewRecord = record, OldRecord = physical, NewSize = size, OldSize = physical is null ? 0 : table.ItemOf(physical).SizeInBytes,
+            }]).ConfigureAwait(false);
+            var stored = table.ItemOf(record);
+            Item? returned = request.ReturnValues switch
+            {
+                ReturnValues.AllOld => oldItem,
+                ReturnValues.AllNew => stored,
+                ReturnValues.UpdatedOld => oldItem is null ? null : NonEmpty(Projection.Of(outcome.UpdatedPaths).Apply(oldItem)),
+                ReturnValues.UpdatedNew => NonEmpty(Projection.Of(outcome.UpdatedPaths).Apply(stored)),
+                _ => null,
+            };
+            return new WriteResult(true, returned);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static Item? NonEmpty(Item item) => item.Count == 0 ? null : item;
+
+    private static WriteResult Failed(TableStore table, byte[]? current, bool returnCurrent) =>
+        new(false, returnCurrent && current is not null ? table.ItemOf(current) : null);
+
+    private static void EnsureLive(TableStore table)
+    {
+        if (table.Dropped)
+        {
+            throw new KvDbException(KvErrorCode.TableNotFound, $"Table \"{table.Name}\" does not exist (it was deleted).");
+        }
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    private sealed class PreparedWrite
+    {
+        public required TableStore Table;
+        public required byte[] Pk;
+        public required byte[]? Sk;
+        public required int Hash;
+        public byte[]? Record; // null for a delete
+        public int Size;
+        public int Stripe;
+    }
+
+    public async ValueTask BatchWriteItemAsync(IReadOnlyList<BatchWriteOperation> operations, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        if (operations.Count == 0)
+        {
+            return;
+        }
+
+        // Validate everything first: a bad item anywhere rejects the whole batch before anything changes.
+        var prepared = new PreparedWrite[operations.Count];
+        var seen = new HashSet<(int, string, string)>();
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var op = operations[i] ?? throw new ArgumentNullException(nameof(operations), $"Operation {i} is null.");
+            var table = Table(op.TableName);
+            byte[] pk;
+            byte[]? sk;
+            byte[]? record = null;
+            var size = 0;
+            if (op.PutItem is not null)
+            {
+                (pk, sk) = EncodeItemKey(table, op.PutItem);
+                size = CheckItemSize(table, op.PutItem, pk);
+                record = ItemCodec.BuildRecord(sk ?? pk, op.PutItem.EncodedAttributes);
+            }
+            else
+            {
+                (pk, sk) = EncodeKey(table, op.DeleteKey!.Value);
+            }
+
+            if (!seen.Add((table.Id, Convert.ToBase64String(pk), sk is null ? string.Empty : Convert.ToBase64String(sk))))
+            {
+                throw new KvDbException(KvErrorCode.InvalidQuery,
+                    $"Batch write: operation {i} writes the same item of table \"{table.Name}\" as an earlier operation; each item may appear once.");
+            }
+
+            var hash = HashIndex.Hash(pk);
+            prepared[i] = new PreparedWrite
+            {
+                Table = table, Pk = pk, Sk = sk, Hash = hash, Record = record, Size = size,
+                Stripe = StripedLocks.StripeOf(table.Id, hash),
+            };
+        }
+
+        var stripes = prepared.Select(p => p.Stripe).Distinct().Order().ToArray();
+        var taken = 0;
+        try
+        {
+            foreach (var s in stripes)
+            {
+                await _locks[s].WaitAsync(cancellationToken).ConfigureAwait(false);
+                taken++;
+            }
+
+            foreach (var p in prepared)
+            {
+                EnsureLive(p.Table);
+            }
+
+            var mutations = new List<Mutation>(prepared.Length);
+            foreach (var p in prepared)
+            {
+                var old = p.Table.GetRecord(p.Pk, p.Hash, p.Sk);
+                if (p.Record is null && old is null)
+                {
+                    continue; // deleting an absent item changes nothing
+                }
+
+                mutations.Add(new Mutation
+                {
+                    Table = p.Table, Pk = p.Pk, Sk = p.Sk, Hash = p.Hash,
+                    Kind = p.Record is null ? ChangeKind.Delete : ChangeKind.Put,
+                    NewRecord = p.Record, OldRecord = old, NewSize = p.Size,
+                    OldSize = old is null ? 0 : p.Table.ItemOf(old).SizeInBytes,
+                });
+            }
+
+            if (mutations.Count > 0)
+            {
+                await CommitAsync([.. mutations]).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < taken; i++)
+            {
+                _locks[stripes[i]].Release();
+            }
+        }
+    }
+}

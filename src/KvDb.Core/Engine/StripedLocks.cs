@@ -1,0 +1,26 @@
+namespace KvDb.Engine;
+
+/// <summary>
+/// Writer locks striped by (table, partition key): writes to one partition are serialised (so a conditional
+/// write evaluates and applies atomically), writes to different partitions run in parallel. Semaphores, not
+/// monitors, because a writer holds its stripe across the asynchronous wait for its log flush.
+/// Readers never take these locks.
+/// </summary>
+internal sealed class StripedLocks
+{
+    private const int StripeCount = 4096; // a power of two
+    private readonly SemaphoreSlim[] _stripes = new SemaphoreSlim[StripeCount];
+
+    public StripedLocks()
+    {
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = new SemaphoreSlim(1, 1);
+        }
+    }
+
+    public static int StripeOf(int tableId, int partitionHash) =>
+        (int)((uint)(partitionHash ^ (tableId * -1640531535)) & (StripeCount - 1));
+
+    public SemaphoreSlim this[int stripe] => _stripes[stripe];
+}

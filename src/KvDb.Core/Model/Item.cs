@@ -1,0 +1,167 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+using KvDb.Storage;
+using KvDb.Json;
+
+namespace KvDb;
+
+/// <summary>
+/// An immutable item: a map of attribute names to values. An item is held in its binary form and decoded
+/// lazily, so reading one attribute of a stored item does not decode the others.
+/// </summary>
+public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatable<Item>
+{
+    // _data[_offset..] is the attribute section (see ItemCodec). Stored items share the storage record.
+    private readonly byte[] _data;
+    private readonly int _offset;
+    private AttributeMap? _decoded;
+
+    internal Item(byte[] data, int offset)
+    {
+        _data = data;
+        _offset = offset;
+    }
+
+    private Item(byte[] data, AttributeMap decoded)
+    {
+        _data = data;
+        _offset = 0;
+        _decoded = decoded;
+    }
+
+    /// <summary>The item with no attributes.</summary>
+    public static Item Empty { get; } = FromMap(AttributeMap.Empty);
+
+    /// <summary>Creates an item from attributes (validates nesting depth; size is checked when stored).</summary>
+    public static Item FromAttributes(IEnumerable<KeyValuePair<string, AttributeValue>> attributes) =>
+        FromMap(attributes as AttributeMap ?? new AttributeMap(attributes));
+
+    /// <summary>Creates an item from a map.</summary>
+    public static Item FromMap(AttributeMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return new Item(ItemCodec.EncodeAttributes(map), map);
+    }
+
+    /// <summary>Starts building an item: <c>Item.Create().Set("pk", "a").Set("n", 5).Build()</c>.</summary>
+    public static ItemBuilder Create() => new();
+
+    /// <summary>
+    /// Converts a JSON object into an item: objects become M, arrays L, numbers N (exactly, from their text),
+    /// strings S, booleans BOOL, null NULL.
+    /// </summary>
+    public static Item FromJson(string json) => FromMap(AttributeValueJson.ParseDocument(json));
+
+    /// <summary>Writes the item as a plain JSON object (the inverse of <see cref="FromJson"/>).</summary>
+    public string ToJson() => AttributeValueJson.ToDocumentJson(ToMap());
+
+    internal byte[] Data => _data;
+
+    internal int Offset => _offset;
+
+    internal ReadOnlySpan<byte> EncodedAttributes => _data.AsSpan(_offset);
+
+    /// <summary>The decoded map of all attributes (cached).</summary>
+    public AttributeMap ToMap() => _decoded ??= ItemCodec.DecodeAttributes(_data, _offset);
+
+    /// <summary>Number of attributes.</summary>
+    public int Count => _decoded?.Count ?? ItemCodec.AttributeCount(_data, _offset);
+
+    /// <summary>DynamoDB's size of the item in bytes (names plus values), limited to 400 KB.</summary>
+    public int SizeInBytes => ItemCodec.ComputeSize(_data, _offset);
+
+    /// <summary>The value of an attribute; throws <see cref="KeyNotFoundException"/> when absent.</summary>
+    public AttributeValue this[string key] =>
+        TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"The item has no attribute \"{key}\".");
+
+    /// <summary>The value of an attribute, or null when absent.</summary>
+    public AttributeValue? Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_decoded is not null)
+        {
+            return _decoded.TryGetValue(name, out var v) ? v : null;
+        }
+
+        return ItemCodec.FindAttribute(_data, _offset, name);
+    }
+
+    /// <inheritdoc />
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out AttributeValue value)
+    {
+        value = Get(key);
+        return value is not null;
+    }
+
+    /// <inheritdoc />
+    public bool ContainsKey(string key) => Get(key) is not null;
+
+    /// <summary>Names in stored order.</summary>
+    public IEnumerable<string> Keys => ToMap().Keys;
+
+    /// <summary>Values in stored order.</summary>
+    public IEnumerable<AttributeValue> Values => ToMap().Values;
+
+    /// <summary>A copy with one attribute set.</summary>
+    public Item With(string name, AttributeValue value) => FromMap(ToMap().With(name, value));
+
+    /// <summary>A copy without one attribute.</summary>
+    public Item Without(string name) => FromMap(ToMap().Without(name));
+
+    /// <inheritdoc />
+    public IEnumerator<KeyValuePair<string, AttributeValue>> GetEnumerator() => ToMap().GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Structural, order-insensitive equality.</summary>
+    public bool Equals(Item? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other) || EncodedAttributes.SequenceEqual(other.EncodedAttributes))
+        {
+            return true;
+        }
+
+        return ToMap().Equals(other.ToMap());
+    }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is Item other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => ToMap().GetHashCode();
+
+    /// <summary>DynamoDB JSON form, e.g. <c>{"pk":{"S":"a"},"n":{"N":"5"}}</c>.</summary>
+    public override string ToString() => AttributeValueJson.ToDynamoJson(ToMap());
+}
+
+/// <summary>A mutable builder for <see cref="Item"/>.</summary>
+public sealed class ItemBuilder
+{
+    private readonly List<KeyValuePair<string, AttributeValue>> _entries = [];
+
+    /// <summary>Sets (or replaces) an attribute.</summary>
+    public ItemBuilder Set(string name, AttributeValue value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(value);
+        var i = _entries.FindIndex(e => string.Equals(e.Key, name, StringComparison.Ordinal));
+        if (i >= 0)
+        {
+            _entries[i] = new(name, value);
+        }
+        else
+        {
+            _entries.Add(new(name, value));
+        }
+
+        return this;
+    }
+
+    /// <summary>Builds the immutable item.</summary>
+    public Item Build() => Item.FromAttributes(_entries);
+}

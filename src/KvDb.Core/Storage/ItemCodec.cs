@@ -1,0 +1,738 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace KvDb.Storage;
+
+/// <summary>
+/// The binary form of items, shared by memory, the write-ahead log, snapshots and node-to-node messages.
+/// </summary>
+/// <remarks>
+/// Attribute section (what an <see cref="Item"/> wraps):
+/// <code>
+///   varint count, then count x ( varint nameLength, name (UTF-8), value )
+/// value := tag byte, payload
+///   0x01 S     varint length, UTF-8 bytes
+///   0x02 N     KvNumber's memcomparable encoding (self-delimiting, at most 22 bytes)
+///   0x03 B     varint length, bytes
+///   0x04 BOOL false    0x05 BOOL true    0x06 NULL (no payload)
+///   0x07 L     u32 LE payload length, varint count, values
+///   0x08 M     u32 LE payload length, varint count, count x ( varint nameLength, name, value )
+///   0x09 SS    u32 LE payload length, varint count, count x ( varint length, UTF-8 )
+///   0x0A NS    u32 LE payload length, varint count, numbers
+///   0x0B BS    u32 LE payload length, varint count, count x ( varint length, bytes )
+/// </code>
+/// Containers carry a fixed-width payload length so a reader skips them in O(1) while looking for one
+/// attribute. A stored record prefixes the attribute section with <c>varint keyLength, key bytes</c>: the
+/// encoded sort key inside a partition, or the encoded partition key for tables without a sort key.
+/// </remarks>
+internal static class ItemCodec
+{
+    public const byte TagString = 0x01;
+    public const byte TagNumber = 0x02;
+    public const byte TagBinary = 0x03;
+    public const byte TagFalse = 0x04;
+    public const byte TagTrue = 0x05;
+    public const byte TagNull = 0x06;
+    public const byte TagList = 0x07;
+    public const byte TagMap = 0x08;
+    public const byte TagStringSet = 0x09;
+    public const byte TagNumberSet = 0x0A;
+    public const byte TagBinarySet = 0x0B;
+
+    /// <summary>DynamoDB's documented nesting limit.</summary>
+    public const int MaxDepth = 32;
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(false, true);
+
+    // ---------------------------------------------------------------- writing
+
+    /// <summary>Encodes an attribute map into a new array, validating nesting depth.</summary>
+    public static byte[] EncodeAttributes(AttributeMap map)
+    {
+        var writer = new ArrayBufferWriter<byte>(64);
+        WriteVarUInt(writer, (uint)map.Count);
+        for (var i = 0; i < map.Count; i++)
+        {
+            WriteName(writer, map.NameAt(i));
+            WriteValue(writer, map.ValueAt(i), 1, map.NameAt(i));
+        }
+
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encodes one value (for keys in messages and for tests).</summary>
+    public static void WriteValue(IBufferWriter<byte> writer, AttributeValue value, int depth, string path)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new KvDbException(KvErrorCode.NestingTooDeep,
+                $"Attribute \"{path}\" is nested more than {MaxDepth} levels deep.");
+        }
+
+        switch (value.Kind)
+        {
+            case AttributeKind.String:
+                WriteByte(writer, TagString);
+                WriteString(writer, value.StringUnchecked);
+                break;
+            case AttributeKind.Number:
+            {
+                var n = value.NumberUnchecked;
+                var span = writer.GetSpan(1 + n.GetEncodedLength());
+                span[0] = TagNumber;
+                var written = n.Encode(span[1..]);
+                writer.Advance(1 + written);
+                break;
+            }
+
+            case AttributeKind.Binary:
+                WriteByte(writer, TagBinary);
+                WriteBytes(writer, value.BinaryArray);
+                break;
+            case AttributeKind.Bool:
+                WriteByte(writer, value.BoolUnchecked ? TagTrue : TagFalse);
+                break;
+            case AttributeKind.Null:
+                WriteByte(writer, TagNull);
+                break;
+            case AttributeKind.List:
+            {
+                var start = BeginContainer(writer, TagList, out var lengthSlot);
+                var list = value.ListArray;
+                WriteVarUInt(writer, (uint)list.Length);
+                for (var i = 0; i < list.Length; i++)
+                {
+                    WriteValue(writer, list[i], depth + 1, path);
+                }
+
+                EndContainer(writer, start, lengthSlot);
+                break;
+            }
+
+            case AttributeKind.Map:
+            {
+                var start = BeginContainer(writer, TagMap, out var lengthSlot);
+                var map = value.MapUnchecked;
+                WriteVarUInt(writer, (uint)map.Count);
+                for (var i = 0; i < map.Count; i++)
+                {
+                    WriteName(writer, map.NameAt(i));
+                    WriteValue(writer, map.ValueAt(i), depth + 1, path);
+                }
+
+                EndContainer(writer, start, lengthSlot);
+                break;
+            }
+
+            case AttributeKind.StringSet:
+            {
+                var start = BeginContainer(writer, TagStringSet, out var lengthSlot);
+                var set = value.StringSetArray;
+                WriteVarUInt(writer, (uint)set.Length);
+                foreach (var s in set)
+                {
+                    WriteString(writer, s);
+                }
+
+                EndContainer(writer, start, lengthSlot);
+                break;
+            }
+
+            case AttributeKind.NumberSet:
+            {
+                var start = BeginContainer(writer, TagNumberSet, out var lengthSlot);
+                var set = value.NumberSetArray;
+                WriteVarUInt(writer, (uint)set.Length);
+                foreach (var n in set)
+                {
+                    var span = writer.GetSpan(n.GetEncodedLength());
+                    writer.Advance(n.Encode(span));
+                }
+
+                EndContainer(writer, start, lengthSlot);
+                break;
+            }
+
+            case AttributeKind.BinarySet:
+            {
+                var start = BeginContainer(writer, TagBinarySet, out var lengthSlot);
+                var set = value.BinarySetArray;
+                WriteVarUInt(writer, (uint)set.Length);
+                foreach (var b in set)
+                {
+                    WriteBytes(writer, b);
+                }
+
+                EndContainer(writer, start, lengthSlot);
+                break;
+            }
+
+            default:
+                throw new InvalidOperationException($"Unknown attribute kind {value.Kind}.");
+        }
+    }
+
+    // Containers need their payload length in front; ArrayBufferWriter lets us patch it afterwards.
+    private static int BeginContainer(IBufferWriter<byte> writer, byte tag, out int lengthSlot)
+    {
+        var w = (ArrayBufferWriter<byte>)writer;
+        var span = w.GetSpan(5);
+        span[0] = tag;
+        w.Advance(5);
+        lengthSlot = w.WrittenCount - 4;
+        return w.WrittenCount;
+    }
+
+    private static void EndContainer(IBufferWriter<byte> writer, int start, int lengthSlot)
+    {
+        var w = (ArrayBufferWriter<byte>)writer;
+        var length = w.WrittenCount - start;
+        var written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(w.WrittenMemory);
+        BinaryPrimitives.WriteUInt32LittleEndian(written.Span.Slice(lengthSlot, 4), (uint)length);
+    }
+
+    private static void WriteName(IBufferWriter<byte> writer, string name) => WriteString(writer, name);
+
+    private static void WriteString(IBufferWriter<byte> writer, string s)
+    {
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(s.Length);
+        var span = writer.GetSpan(5 + max);
+        int length;
+        try
+        {
+            length = s_strictUtf8.GetBytes(s, span[5..]);
+        }
+        catch (EncoderFallbackException e)
+        {
+            throw new KvDbException(KvErrorCode.InvalidValue, "A string contains an unpaired surrogate and cannot be stored as UTF-8.", e);
+        }
+
+        var prefix = VarIntLength((uint)length);
+        WriteVarUInt(span, (uint)length);
+        if (prefix != 5)
+        {
+            span.Slice(5, length).CopyTo(span[prefix..]);
+        }
+
+        writer.Advance(prefix + length);
+    }
+
+    private static void WriteBytes(IBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
+    {
+        WriteVarUInt(writer, (uint)bytes.Length);
+        var span = writer.GetSpan(bytes.Length);
+        bytes.CopyTo(span);
+        writer.Advance(bytes.Length);
+    }
+
+    private static void WriteByte(IBufferWriter<byte> writer, byte b)
+    {
+        writer.GetSpan(1)[0] = b;
+        writer.Advance(1);
+    }
+
+    public static void WriteVarUInt(IBufferWriter<byte> writer, uint value)
+    {
+        var span = writer.GetSpan(5);
+        writer.Advance(WriteVarUInt(span, value));
+    }
+
+    public static int WriteVarUInt(Span<byte> span, uint value)
+    {
+        var i = 0;
+        while (value >= 0x80)
+        {
+            span[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[i++] = (byte)value;
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int VarIntLength(uint value) =>
+        value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+
+    // ---------------------------------------------------------------- records
+
+    /// <summary>Builds a stored record: <c>varint keyLength, key, attribute section</c>.</summary>
+    public static byte[] BuildRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> attributes)
+    {
+        var prefix = VarIntLength((uint)key.Length);
+        var record = new byte[prefix + key.Length + attributes.Length];
+        WriteVarUInt(record, (uint)key.Length);
+        key.CopyTo(record.AsSpan(prefix));
+        attributes.CopyTo(record.AsSpan(prefix + key.Length));
+        return record;
+    }
+
+    /// <summary>The key of a stored record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ReadOnlySpan<byte> RecordKey(byte[] record)
+    {
+        uint length = record[0];
+        if (length < 0x80)
+        {
+            return new ReadOnlySpan<byte>(record, 1, (int)length);
+        }
+
+        var reader = new ItemReader(record, 0);
+        length = reader.ReadVarUInt();
+        return new ReadOnlySpan<byte>(record, reader.Position, (int)length);
+    }
+
+    /// <summary>Offset of the attribute section in a stored record.</summary>
+    public static int RecordAttributesOffset(byte[] record)
+    {
+        var reader = new ItemReader(record, 0);
+        var length = reader.ReadVarUInt();
+        return reader.Position + (int)length;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /// <summary>Decodes the whole attribute section starting at <paramref name="offset"/>.</summary>
+    public static AttributeMap DecodeAttributes(byte[] data, int offset)
+    {
+        var reader = new ItemReader(data, offset);
+        var count = reader.ReadCount();
+        var names = new string[count];
+        var values = new AttributeValue[count];
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = reader.ReadString();
+            values[i] = reader.ReadValue(1);
+        }
+
+        return new AttributeMap(names, values);
+    }
+
+    /// <summary>Finds one top-level attribute without decoding the others; null when absent.</summary>
+    public static AttributeValue? FindAttribute(byte[] data, int offset, string name)
+    {
+        Span<byte> stack = stackalloc byte[256];
+        byte[]? rented = null;
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(name.Length);
+        var nameBytes = max <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var length = System.Text.Encoding.UTF8.GetBytes(name, nameBytes);
+            var wanted = nameBytes[..length];
+            var reader = new ItemReader(data, offset);
+            var count = reader.ReadCount();
+            for (var i = 0; i < count; i++)
+            {
+                var n = reader.ReadBytesSpan();
+                if (n.SequenceEqual(wanted))
+                {
+                    return reader.ReadValue(1);
+                }
+
+                reader.SkipValue();
+            }
+
+            return null;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Number of top-level attributes.</summary>
+    public static int AttributeCount(byte[] data, int offset) => new ItemReader(data, offset).ReadCount();
+
+    /// <summary>
+    /// DynamoDB's item size: the UTF-8 lengths of attribute names plus value sizes (S: UTF-8 bytes; B: bytes;
+    /// N: one byte per two significant digits plus one; BOOL, NULL: 1; L, M: 3 plus elements plus 1 per
+    /// element; sets: the sum of their elements).
+    /// </summary>
+    public static int ComputeSize(byte[] data, int offset)
+    {
+        var reader = new ItemReader(data, offset);
+        var count = reader.ReadCount();
+        var size = 0;
+        for (var i = 0; i < count; i++)
+        {
+            size += reader.ReadBytesSpan().Length;
+            size += reader.SizeOfValue();
+        }
+
+        return size;
+    }
+
+    internal static KvDbException Malformed(string what, int position) =>
+        new(KvErrorCode.InvalidItem, $"Malformed encoded item: {what} at byte {position}.");
+
+    internal static string DecodeUtf8(ReadOnlySpan<byte> bytes, int position)
+    {
+        try
+        {
+            return s_strictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Malformed("invalid UTF-8 in a string", position);
+        }
+    }
+}
+
+/// <summary>A bounds-checked cursor over encoded items: malformed input raises <see cref="KvDbException"/>.</summary>
+internal ref struct ItemReader
+{
+    private readonly ReadOnlySpan<byte> _data;
+    private int _position;
+
+    public ItemReader(ReadOnlySpan<byte> data, int offset)
+    {
+        _data = data;
+        _position = offset;
+    }
+
+    public readonly int Position => _position;
+
+    public readonly bool AtEnd => _position >= _data.Length;
+
+    public byte ReadByte()
+    {
+        if (_position >= _data.Length)
+        {
+            throw ItemCodec.Malformed("unexpected end of data", _position);
+        }
+
+        return _data[_position++];
+    }
+
+    public uint ReadVarUInt()
+    {
+        uint result = 0;
+        var shift = 0;
+        while (true)
+        {
+            var b = ReadByte();
+            if (shift == 28 && b > 0x0F)
+            {
+                throw ItemCodec.Malformed("varint overflow", _position - 1);
+            }
+
+            result |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return result;
+            }
+
+            shift += 7;
+        }
+    }
+
+    public int ReadCount()
+    {
+        var start = _position;
+        var n = ReadVarUInt();
+        // Every element takes at least one byte, so a count beyond the remaining bytes is corrupt.
+        if (n > (uint)(_data.Length - _position))
+        {
+            throw ItemCodec.Malformed("element count larger than the data", start);
+        }
+
+        return (int)n;
+    }
+
+    public ReadOnlySpan<byte> ReadBytesSpan()
+    {
+        var start = _position;
+        var length = ReadVarUInt();
+        if (length > (uint)(_data.Length - _position))
+        {
+            throw ItemCodec.Malformed("length beyond the end of data", start);
+        }
+
+        var span = _data.Slice(_position, (int)length);
+        _position += (int)length;
+        return span;
+    }
+
+    public ReadOnlySpan<byte> ReadSpan(int length)
+    {
+        if (length < 0 || length > _data.Length - _position)
+        {
+            throw ItemCodec.Malformed("length beyond the end of data", _position);
+        }
+
+        var span = _data.Slice(_position, length);
+        _position += length;
+        return span;
+    }
+
+    public string ReadString()
+    {
+        var start = _position;
+        return ItemCodec.DecodeUtf8(ReadBytesSpan(), start);
+    }
+
+    private int ReadContainerLength()
+    {
+        if (_data.Length - _position < 4)
+        {
+            throw ItemCodec.Malformed("truncated container length", _position);
+        }
+
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(_data.Slice(_position, 4));
+        _position += 4;
+        if (length > (uint)(_data.Length - _position))
+        {
+            throw ItemCodec.Malformed("container length beyond the end of data", _position - 4);
+        }
+
+        return (int)length;
+    }
+
+    private KvNumber ReadNumber()
+    {
+        var start = _position;
+        KvNumber n;
+        int read;
+        try
+        {
+            n = KvNumber.Decode(_data[_position..], out read);
+        }
+        catch (KvDbException e)
+        {
+            throw new KvDbException(KvErrorCode.InvalidItem, $"Malformed encoded item: bad number at byte {start}: {e.Message}", e);
+        }
+
+        _position += read;
+        return n;
+    }
+
+    public AttributeValue ReadValue(int depth)
+    {
+        if (depth > ItemCodec.MaxDepth + 1)
+        {
+            throw ItemCodec.Malformed("nesting deeper than 32 levels", _position);
+        }
+
+        var tagPosition = _position;
+        var tag = ReadByte();
+        switch (tag)
+        {
+            case ItemCodec.TagString:
+                return AttributeValue.FromString(ReadString());
+            case ItemCodec.TagNumber:
+                return AttributeValue.FromNumber(ReadNumber());
+            case ItemCodec.TagBinary:
+                return AttributeValue.OwnedBinary(ReadBytesSpan().ToArray());
+            case ItemCodec.TagFalse:
+                return AttributeValue.False;
+            case ItemCodec.TagTrue:
+                return AttributeValue.True;
+            case ItemCodec.TagNull:
+                return AttributeValue.Null;
+            case ItemCodec.TagList:
+            {
+                var end = ReadContainerLength() + _position;
+                var count = ReadCount();
+                var values = new AttributeValue[count];
+                for (var i = 0; i < count; i++)
+                {
+                    values[i] = ReadValue(depth + 1);
+                }
+
+                ExpectEnd(end);
+                return AttributeValue.OwnedList(values);
+            }
+
+            case ItemCodec.TagMap:
+            {
+                var end = ReadContainerLength() + _position;
+                var count = ReadCount();
+                var names = new string[count];
+                var values = new AttributeValue[count];
+                for (var i = 0; i < count; i++)
+                {
+                    names[i] = ReadString();
+                    values[i] = ReadValue(depth + 1);
+                }
+
+                ExpectEnd(end);
+                AttributeMap map;
+                try
+                {
+                    map = new AttributeMap(names, values);
+                }
+                catch (ArgumentException)
+                {
+                    throw ItemCodec.Malformed("duplicate map key", tagPosition);
+                }
+
+                return AttributeValue.FromMap(map);
+            }
+
+            case ItemCodec.TagStringSet:
+            {
+                var end = ReadContainerLength() + _position;
+                var count = ReadCount();
+                var values = new string[count];
+                for (var i = 0; i < count; i++)
+                {
+                    values[i] = ReadString();
+                }
+
+                ExpectEnd(end);
+                return count == 0 ? throw ItemCodec.Malformed("empty set", tagPosition) : AttributeValue.OwnedStringSet(values);
+            }
+
+            case ItemCodec.TagNumberSet:
+            {
+                var end = ReadContainerLength() + _position;
+                var count = ReadCount();
+                var values = new KvNumber[count];
+                for (var i = 0; i < count; i++)
+                {
+                    values[i] = ReadNumber();
+                }
+
+                ExpectEnd(end);
+                return count == 0 ? throw ItemCodec.Malformed("empty set", tagPosition) : AttributeValue.OwnedNumberSet(values);
+            }
+
+            case ItemCodec.TagBinarySet:
+            {
+                var end = ReadContainerLength() + _position;
+                var count = ReadCount();
+                var values = new byte[count][];
+                for (var i = 0; i < count; i++)
+                {
+                    values[i] = ReadBytesSpan().ToArray();
+                }
+
+                ExpectEnd(end);
+                return count == 0 ? throw ItemCodec.Malformed("empty set", tagPosition) : AttributeValue.OwnedBinarySet(values);
+            }
+
+            default:
+                throw ItemCodec.Malformed($"unknown type tag 0x{tag:X2}", tagPosition);
+        }
+    }
+
+    private readonly void ExpectEnd(int end)
+    {
+        if (_position != end)
+        {
+            throw ItemCodec.Malformed("container length does not match its content", _position);
+        }
+    }
+
+    public void SkipValue()
+    {
+        var tag = ReadByte();
+        switch (tag)
+        {
+            case ItemCodec.TagString:
+            case ItemCodec.TagBinary:
+                ReadBytesSpan();
+                break;
+            case ItemCodec.TagNumber:
+                ReadNumber();
+                break;
+            case ItemCodec.TagFalse:
+            case ItemCodec.TagTrue:
+            case ItemCodec.TagNull:
+                break;
+            case ItemCodec.TagList:
+            case ItemCodec.TagMap:
+            case ItemCodec.TagStringSet:
+            case ItemCodec.TagNumberSet:
+            case ItemCodec.TagBinarySet:
+            {
+                // Not `_position += ReadContainerLength()`: that reads _position before the call advances it.
+                var length = ReadContainerLength();
+                _position += length;
+                break;
+            }
+            default:
+                throw ItemCodec.Malformed($"unknown type tag 0x{tag:X2}", _position - 1);
+        }
+    }
+
+    /// <summary>Reads a value and returns its DynamoDB size.</summary>
+    public int SizeOfValue()
+    {
+        var tag = ReadByte();
+        switch (tag)
+        {
+            case ItemCodec.TagString:
+            case ItemCodec.TagBinary:
+                return ReadBytesSpan().Length;
+            case ItemCodec.TagNumber:
+                return NumberSize(ReadNumber());
+            case ItemCodec.TagFalse:
+            case ItemCodec.TagTrue:
+            case ItemCodec.TagNull:
+                return 1;
+            case ItemCodec.TagList:
+            {
+                ReadContainerLength();
+                var count = ReadCount();
+                var size = 3;
+                for (var i = 0; i < count; i++)
+                {
+                    size += 1 + SizeOfValue();
+                }
+
+                return size;
+            }
+
+            case ItemCodec.TagMap:
+            {
+                ReadContainerLength();
+                var count = ReadCount();
+                var size = 3;
+                for (var i = 0; i < count; i++)
+                {
+                    size += 1 + ReadBytesSpan().Length + SizeOfValue();
+                }
+
+                return size;
+            }
+
+            case ItemCodec.TagStringSet:
+            case ItemCodec.TagBinarySet:
+            {
+                ReadContainerLength();
+                var count = ReadCount();
+                var size = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    size += ReadBytesSpan().Length;
+                }
+
+                return size;
+            }
+
+            case ItemCodec.TagNumberSet:
+            {
+                ReadContainerLength();
+                var count = ReadCount();
+                var size = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    size += NumberSize(ReadNumber());
+                }
+
+                return size;
+            }
+
+            default:
+                throw ItemCodec.Malformed($"unknown type tag 0x{tag:X2}", _position - 1);
+        }
+    }
+
+    private static int NumberSize(KvNumber n) => ((n.Precision + 1) / 2) + 1;
+}

@@ -1,0 +1,631 @@
+using System.Runtime.CompilerServices;
+
+namespace KvDb.Storage;
+
+/// <summary>
+/// An ordered, path-compressed byte trie whose leaves are stored records (<c>byte[]</c>, keyed by their record
+/// key) or <see cref="Partition"/>s (keyed by the encoded partition key). It answers point lookups, prefix and
+/// range scans in both directions, visiting only the leaves inside the range.
+/// </summary>
+/// <remarks>
+/// Concurrency: any number of readers run without locks alongside one writer (callers serialise writers).
+/// Readers never see a torn state because a writer only ever (a) replaces one reference (a child slot, a
+/// node's terminal, a node's child set, or the root) with <see cref="Volatile"/> writes, and (b) never changes an
+/// array a reader may be looking at except to replace one slot with an equivalent-or-newer subtree.
+/// <see cref="ChildSet"/> label arrays are immutable; adding or removing a child publishes a new set.
+/// Leaves hang directly in child slots (no node per leaf), and nodes exist only where keys branch, so the
+/// trie costs roughly one slot per key plus one node per branching point.
+/// </remarks>
+internal sealed class PrefixTrie
+{
+    private object? _root;
+
+    public int Count { get; private set; }
+
+    public bool IsEmpty => Volatile.Read(ref _root) is null;
+
+    internal object? Root => Volatile.Read(ref _root);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ReadOnlySpan<byte> KeyOf(object leaf) =>
+        leaf is byte[] record ? ItemCodec.RecordKey(record) : ((Partition)leaf).Key;
+
+    // ------------------------------------------------------------------ reads (lock-free)
+
+    public object? Get(ReadOnlySpan<byte> key)
+    {
+        var obj = Volatile.Read(ref _root);
+        while (obj is TrieNode node)
+        {
+            if (key.Length <= node.Depth)
+            {
+                obj = key.Length == node.Depth ? Volatile.Read(ref node.Terminal) : null;
+                break;
+            }
+
+            var set = Volatile.Read(ref node.Children);
+            var i = set.Labels.AsSpan().IndexOf(key[node.Depth]);
+            if (i < 0)
+            {
+                return null;
+            }
+
+            obj = Volatile.Read(ref set.Slots[i]);
+        }
+
+        return obj is not null && KeyOf(obj).SequenceEqual(key) ? obj : null;
+    }
+
+    // ------------------------------------------------------------------ writes (caller holds the writer lock)
+
+    /// <summary>Inserts or replaces the leaf with the leaf's key; returns the leaf it replaced, if any.</summary>
+    public object? Set(object leaf)
+    {
+        var key = KeyOf(leaf);
+        var root = _root;
+        if (root is null)
+        {
+            Volatile.Write(ref _root, leaf);
+            Count++;
+            return null;
+        }
+
+        if (root is not TrieNode)
+        {
+            var rootKey = KeyOf(root);
+            if (rootKey.SequenceEqual(key))
+            {
+                Volatile.Write(ref _root, leaf);
+                return root;
+            }
+
+            Volatile.Write(ref _root, MakePair(root, rootKey, leaf, key));
+            Count++;
+            return null;
+        }
+
+        var node = (TrieNode)root;
+        ChildSet? parentSet = null;
+        var parentIndex = -1;
+        while (true)
+        {
+            var common = CommonPrefix(node.Path, key);
+            if (common < node.Depth)
+            {
+                // The key leaves this node's compressed path: a new branching node goes above it.
+                var split = new TrieNode(key[..common].ToArray());
+                if (key.Length == common)
+                {
+                    split.Terminal = leaf;
+                    split.Children = new ChildSet([node.Path[common]], [node]);
+                }
+                else
+                {
+                    var a = node.Path[common];
+                    var b = key[common];
+                    split.Children = a < b ? new ChildSet([a, b], [node, leaf]) : new ChildSet([b, a], [leaf, node]);
+                }
+
+                Replace(parentSet, parentIndex, split);
+                Count++;
+                return null;
+            }
+
+            if (key.Length == node.Depth)
+            {
+                var old = node.Terminal;
+                Volatile.Write(ref node.Terminal, leaf);
+                if (old is null)
+                {
+                    Count++;
+                }
+
+                return old;
+            }
+
+            var label = key[node.Depth];
+            var set = node.Children;
+            var i = Array.BinarySearch(set.Labels, label);
+            if (i < 0)
+            {
+                Volatile.Write(ref node.Children, set.Insert(~i, label, leaf));
+                Count++;
+                return null;
+            }
+
+            var child = set.Slots[i];
+            if (child is TrieNode childNode)
+            {
+                parentSet = set;
+                parentIndex = i;
+                node = childNode;
+                continue;
+            }
+
+            var childKey = KeyOf(child);
+            if (childKey.SequenceEqual(key))
+            {
+                Volatile.Write(ref set.Slots[i], leaf);
+                return child;
+            }
+
+            Volatile.Write(ref set.Slots[i], MakePair(child, childKey, leaf, key));
+            Count++;
+            return null;
+        }
+    }
+
+    /// <summary>Removes the leaf with <paramref name="key"/>; returns it, or null when absent.</summary>
+    public object? Remove(ReadOnlySpan<byte> key)
+    {
+        var root = _root;
+        if (root is null)
+        {
+            return null;
+        }
+
+        if (root is not TrieNode)
+        {
+            if (!KeyOf(root).SequenceEqual(key))
+            {
+                return null;
+            }
+
+            Volatile.Write(ref _root, null);
+            Count--;
+            return root;
+        }
+
+        var node = (TrieNode)root;
+        ChildSet? parentSet = null;
+        var parentIndex = -1;
+        while (true)
+        {
+            if (key.Length < node.Depth || !key[..node.Depth].SequenceEqual(node.Path))
+            {
+                return null;
+            }
+
+            if (key.Length == node.Depth)
+            {
+                var old = node.Terminal;
+                if (old is null)
+                {
+                    return null;
+                }
+
+                Volatile.Write(ref node.Terminal, null);
+                Collapse(node, parentSet, parentIndex);
+                Count--;
+                return old;
+            }
+
+            var set = node.Children;
+            var i = Array.BinarySearch(set.Labels, key[node.Depth]);
+            if (i < 0)
+            {
+                return null;
+            }
+
+            var child = set.Slots[i];
+            if (child is TrieNode childNode)
+            {
+                parentSet = set;
+                parentIndex = i;
+                node = childNode;
+                continue;
+            }
+
+            if (!KeyOf(child).SequenceEqual(key))
+            {
+                return null;
+            }
+
+            Volatile.Write(ref node.Children, set.RemoveAt(i));
+            Collapse(node, parentSet, parentIndex);
+            Count--;
+            return child;
+        }
+    }
+
+    // A node keeps at least two entries; when a removal leaves one, the entry takes the node's place.
+    private void Collapse(TrieNode node, ChildSet? parentSet, int parentIndex)
+    {
+        var set = node.Children;
+        var entries = set.Labels.Length + (node.Terminal is null ? 0 : 1);
+        if (entries >= 2)
+        {
+            return;
+        }
+
+        object? only = node.Terminal ?? (set.Slots.Length == 1 ? set.Slots[0] : null);
+        Replace(parentSet, parentIndex, only);
+    }
+
+    private void Replace(ChildSet? parentSet, int parentIndex, object? replacement)
+    {
+        if (parentSet is null)
+        {
+            Volatile.Write(ref _root, replacement);
+        }
+        else
+        {
+            Volatile.Write(ref parentSet.Slots[parentIndex], replacement!);
+        }
+    }
+
+    private static TrieNode MakePair(object leafA, ReadOnlySpan<byte> keyA, object leafB, ReadOnlySpan<byte> keyB)
+    {
+        var common = CommonPrefix(keyA, keyB);
+        var node = new TrieNode(keyA[..common].ToArray());
+        if (keyA.Length == common)
+        {
+            node.Terminal = leafA;
+            node.Children = new ChildSet([keyB[common]], [leafB]);
+        }
+        else if (keyB.Length == common)
+        {
+            node.Terminal = leafB;
+            node.Children = new ChildSet([keyA[common]], [leafA]);
+        }
+        else
+        {
+            var a = keyA[common];
+            var b = keyB[common];
+            node.Children = a < b ? new ChildSet([a, b], [leafA, leafB]) : new ChildSet([b, a], [leafB, leafA]);
+        }
+
+        return node;
+    }
+
+    private static int CommonPrefix(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.CommonPrefixLength(b);
+
+    // ------------------------------------------------------------------ ordered traversal
+
+    /// <summary>
+    /// Leaves whose keys lie inside <paramref name="range"/>, in key order (or reverse order), touching only
+    /// the subtrees that can hold such keys.
+    /// </summary>
+    public TrieCursor Scan(in KeyRange range, bool descending) => new(Volatile.Read(ref _root), range, descending);
+
+    /// <summary>A fresh snapshot-free enumeration of every leaf in ascending order.</summary>
+    public TrieCursor ScanAll() => new(Volatile.Read(ref _root), KeyRange.All, false);
+}
+
+/// <summary>A branching point. <see cref="Path"/> is the full common prefix of every key below.</summary>
+internal sealed class TrieNode
+{
+    public readonly byte[] Path;
+    public object? Terminal;
+    public ChildSet Children = ChildSet.Empty;
+
+    public TrieNode(byte[] path) => Path = path;
+
+    public int Depth => Path.Length;
+}
+
+/// <summary>Sorted child labels and their slots. Labels never change; a slot may be replaced in place.</summary>
+internal sealed class ChildSet
+{
+    public static readonly ChildSet Empty = new([], []);
+
+    public readonly byte[] Labels;
+    public readonly object[] Slots;
+
+    public ChildSet(byte[] labels, object[] slots)
+    {
+        Labels = labels;
+        Slots = slots;
+    }
+
+    public ChildSet Insert(int index, byte label, object slot)
+    {
+        var labels = new byte[Labels.Length + 1];
+        var slots = new object[Slots.Length + 1];
+        Array.Copy(Labels, 0, labels, 0, index);
+        Array.Copy(Slots, 0, slots, 0, index);
+        labels[index] = label;
+        slots[index] = slot;
+        Array.Copy(Labels, index, labels, index + 1, Labels.Length - index);
+        Array.Copy(Slots, index, slots, index + 1, Slots.Length - index);
+        return new ChildSet(labels, slots);
+    }
+
+    public ChildSet RemoveAt(int index)
+    {
+        var labels = new byte[Labels.Length - 1];
+        var slots = new object[Slots.Length - 1];
+        Array.Copy(Labels, 0, labels, 0, index);
+        Array.Copy(Slots, 0, slots, 0, index);
+        Array.Copy(Labels, index + 1, labels, index, Labels.Length - index - 1);
+        Array.Copy(Slots, index + 1, slots, index, Slots.Length - index - 1);
+        return new ChildSet(labels, slots);
+    }
+}
+
+/// <summary>Bounds on encoded keys; a null bound is open.</summary>
+internal readonly struct KeyRange
+{
+    public static readonly KeyRange All = default;
+
+    public KeyRange(byte[]? lower, bool lowerInclusive, byte[]? upper, bool upperInclusive)
+    {
+        Lower = lower;
+        LowerInclusive = lowerInclusive;
+        Upper = upper;
+        UpperInclusive = upperInclusive;
+    }
+
+    public byte[]? Lower { get; }
+
+    public bool LowerInclusive { get; }
+
+    public byte[]? Upper { get; }
+
+    public bool UpperInclusive { get; }
+
+    /// <summary>Every key that starts with <paramref name="prefix"/>.</summary>
+    public static KeyRange Prefix(byte[] prefix) => new(prefix, true, PrefixSuccessor(prefix), false);
+
+    /// <summary>The smallest key greater than every key starting with the prefix, or null when there is none.</summary>
+    public static byte[]? PrefixSuccessor(ReadOnlySpan<byte> prefix)
+    {
+        for (var i = prefix.Length - 1; i >= 0; i--)
+        {
+            if (prefix[i] != 0xFF)
+            {
+                var result = prefix[..(i + 1)].ToArray();
+                result[i]++;
+                return result;
+            }
+        }
+
+        return null;
+    }
+
+    public bool Contains(ReadOnlySpan<byte> key)
+    {
+        if (Lower is not null)
+        {
+            var c = key.SequenceCompareTo(Lower);
+            if (c < 0 || (c == 0 && !LowerInclusive))
+            {
+                return false;
+            }
+        }
+
+        if (Upper is not null)
+        {
+            var c = key.SequenceCompareTo(Upper);
+            if (c > 0 || (c == 0 && !UpperInclusive))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>True when no key can satisfy both bounds.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            if (Lower is null || Upper is null)
+            {
+                return false;
+            }
+
+            var c = Lower.AsSpan().SequenceCompareTo(Upper);
+            return c > 0 || (c == 0 && !(LowerInclusive && UpperInclusive));
+        }
+    }
+}
+
+/// <summary>
+/// An explicit-stack, in-order walk of a trie restricted to a key range. Each node is checked against the
+/// bounds by its path, so whole subtrees outside the range are skipped without being read.
+/// </summary>
+internal sealed class TrieCursor
+{
+    private readonly KeyRange _range;
+    private readonly bool _descending;
+    private Frame[] _stack = new Frame[8];
+    private int _top = -1;
+    private object? _pendingLeaf;
+
+    private struct Frame
+    {
+        public TrieNode Node;
+        public ChildSet Set;
+        public object? Terminal;
+        public int Next;       // next child index to visit
+        public int End;        // forward: exclusive end; descending: inclusive lowest index
+        public bool TerminalPending;
+        public bool LowerActive;
+        public bool UpperActive;
+    }
+
+    public TrieCursor(object? root, in KeyRange range, bool descending)
+    {
+        _range = range;
+        _descending = descending;
+        if (range.IsEmpty || root is null)
+        {
+            return;
+        }
+
+        if (root is TrieNode node)
+        {
+            Enter(node, range.Lower is not null, range.Upper is not null);
+        }
+        else if (range.Contains(PrefixTrie.KeyOf(root)))
+        {
+            _pendingLeaf = root;
+        }
+    }
+
+    public object? Current { get; private set; }
+
+    // Compares a subtree's path with a bound: -2 / +2 every key is below / above the bound; 0 the path is a
+    // proper prefix of the bound (constrained); 1 the path equals the bound; 3 the bound is a proper prefix of
+    // the path (every key is above the bound).
+    private static int CompareToBound(ReadOnlySpan<byte> path, ReadOnlySpan<byte> bound)
+    {
+        var n = Math.Min(path.Length, bound.Length);
+        var c = path[..n].SequenceCompareTo(bound[..n]);
+        if (c != 0)
+        {
+            return c < 0 ? -2 : 2;
+        }
+
+        return path.Length < bound.Length ? 0 : path.Length == bound.Length ? 1 : 3;
+    }
+
+    private void Enter(TrieNode node, bool lowerActive, bool upperActive)
+    {
+        var set = Volatile.Read(ref node.Children);
+        var terminal = Volatile.Read(ref node.Terminal);
+        var terminalOk = terminal is not null;
+        var start = 0;
+        var end = set.Labels.Length; // exclusive
+        var depth = node.Depth;
+
+        if (lowerActive)
+        {
+            var lower = _range.Lower!;
+            switch (CompareToBound(node.Path, lower))
+            {
+                case -2:
+                    return;
+                case 0:
+                    terminalOk = false;
+                    start = LowerBound(set.Labels, lower[depth]);
+                    break;
+                case 1:
+                    terminalOk &= _range.LowerInclusive;
+                    lowerActive = false;
+                    break;
+                default:
+                    lowerActive = false;
+                    break;
+            }
+        }
+
+        if (upperActive)
+        {
+            var upper = _range.Upper!;
+            switch (CompareToBound(node.Path, upper))
+            {
+                case 2:
+                case 3:
+                    return;
+                case 0:
+                    end = UpperBound(set.Labels, upper[depth]);
+                    break;
+                case 1:
+                    terminalOk &= _range.UpperInclusive;
+                    end = 0;
+                    upperActive = false;
+                    break;
+                default:
+                    upperActive = false;
+                    break;
+            }
+        }
+
+        if (_top + 1 == _stack.Length)
+        {
+            Array.Resize(ref _stack, _stack.Length * 2);
+        }
+
+        ref var f = ref _stack[++_top];
+        f.Node = node;
+        f.Set = set;
+        f.Terminal = terminalOk ? terminal : null;
+        f.TerminalPending = terminalOk;
+        f.LowerActive = lowerActive;
+        f.UpperActive = upperActive;
+        if (_descending)
+        {
+            f.Next = end - 1;
+            f.End = start;
+        }
+        else
+        {
+            f.Next = start;
+            f.End = end;
+        }
+    }
+
+    private static int LowerBound(byte[] labels, byte b)
+    {
+        var i = Array.BinarySearch(labels, b);
+        return i >= 0 ? i : ~i;
+    }
+
+    private static int UpperBound(byte[] labels, byte b)
+    {
+        var i = Array.BinarySearch(labels, b);
+        return i >= 0 ? i + 1 : ~i;
+    }
+
+    public bool MoveNext()
+    {
+        if (_pendingLeaf is not null)
+        {
+            Current = _pendingLeaf;
+            _pendingLeaf = null;
+            return true;
+        }
+
+        while (_top >= 0)
+        {
+            ref var f = ref _stack[_top];
+            if (!_descending && f.TerminalPending)
+            {
+                f.TerminalPending = false;
+                Current = f.Terminal;
+                return true;
+            }
+
+            var hasChild = _descending ? f.Next >= f.End : f.Next < f.End;
+            if (!hasChild)
+            {
+                if (_descending && f.TerminalPending)
+                {
+                    f.TerminalPending = false;
+                    Current = f.Terminal;
+                    return true;
+                }
+
+                _top--;
+                continue;
+            }
+
+            var index = f.Next;
+            f.Next += _descending ? -1 : 1;
+            var label = f.Set.Labels[index];
+            var depth = f.Node.Depth;
+            var childLower = f.LowerActive && _range.Lower!.Length > depth && _range.Lower[depth] == label;
+            var childUpper = f.UpperActive && _range.Upper!.Length > depth && _range.Upper[depth] == label;
+            var child = Volatile.Read(ref f.Set.Slots[index]);
+            if (child is TrieNode node)
+            {
+                Enter(node, childLower, childUpper);
+                continue;
+            }
+
+            if ((childLower || childUpper) && !_range.Contains(PrefixTrie.KeyOf(child)))
+            {
+                continue;
+            }
+
+            Current = child;
+            return true;
+        }
+
+        Current = null;
+        return false;
+    }
+}

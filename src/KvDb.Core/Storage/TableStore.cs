@@ -1,0 +1,189 @@
+using System.Diagnostics;
+
+namespace KvDb.Storage;
+
+/// <summary>
+/// One table in memory: the partition hash index (point reads), the partition-key trie (ordered prefix and
+/// range queries) and, per partition, a trie of items ordered by sort key.
+/// </summary>
+/// <remarks>
+/// For a table without a sort key, a partition is a single item, so the hash index and the trie hold the
+/// stored record itself (no partition object). Readers never lock. Writers hold the partition's stripe lock
+/// (see <see cref="Engine.StripedLocks"/>); changes to the hash index and the partition-key trie, which are
+/// shared by all partitions, also take <see cref="_structureLock"/> for the few instructions they last.
+/// </remarks>
+internal sealed class TableStore
+{
+    private readonly HashIndex _hash = new();
+    private readonly PrefixTrie _partitionKeys = new();
+    private readonly object _structureLock = new();
+    private long _itemCount;
+    private long _sizeBytes;
+
+    public TableStore(TableSchema schema, int id, DateTimeOffset createdAt)
+    {
+        Schema = schema;
+        Id = id;
+        CreatedAt = createdAt;
+        HasSortKey = schema.SortKey is not null;
+    }
+
+    public TableSchema Schema { get; }
+
+    public int Id { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public bool HasSortKey { get; }
+
+    public string Name => Schema.Name;
+
+    public long ItemCount => Interlocked.Read(ref _itemCount);
+
+    public long SizeBytes => Interlocked.Read(ref _sizeBytes);
+
+    public long PartitionCount => _hash.Count;
+
+    public PrefixTrie PartitionKeys => _partitionKeys;
+
+    private IndexStore[] _indexes = [];
+
+    /// <summary>The table's secondary indexes (replaced as a whole when one is added).</summary>
+    public IReadOnlyList<IndexStore> Indexes => Volatile.Read(ref _indexes);
+
+    public void AddIndex(IndexStore index) => Volatile.Write(ref _indexes, [.. _indexes, index]);
+
+    public IndexStore? FindIndex(string name)
+    {
+        foreach (var index in Indexes)
+        {
+            if (string.Equals(index.Schema.Name, name, StringComparison.Ordinal))
+            {
+                return index;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The schema including indexes added after creation.</summary>
+    public TableSchema CurrentSchema => Schema with { Indexes = Indexes.Select(i => i.Schema).ToArray() };
+
+    /// <summary>Set when the table is deleted; writers that raced with the delete see it and fail.</summary>
+    public volatile bool Dropped;
+
+    // ------------------------------------------------------------------ reads
+
+    public object? GetPartitionLeaf(ReadOnlySpan<byte> pk, int hash) => _hash.Get(pk, hash);
+
+    public byte[]? GetRecord(ReadOnlySpan<byte> pk, int hash, ReadOnlySpan<byte> sk)
+    {
+        var leaf = _hash.Get(pk, hash);
+        if (leaf is null)
+        {
+            return null;
+        }
+
+        return HasSortKey ? (byte[]?)((Partition)leaf).Items.Get(sk) : (byte[])leaf;
+    }
+
+    public Item ItemOf(byte[] record) => new(record, ItemCodec.RecordAttributesOffset(record));
+
+    public ItemKey KeyOf(byte[] pk, byte[] record)
+    {
+        var pkValue = KeyCodec.Decode(pk, Schema.PartitionKey.Type);
+        return HasSortKey
+            ? new ItemKey(pkValue, KeyCodec.Decode(ItemCodec.RecordKey(record), Schema.SortKey!.Type))
+            : new ItemKey(pkValue);
+    }
+
+    // ------------------------------------------------------------------ writes (partition stripe lock held)
+
+    /// <summary>Stores a record (keyed by sk, or by pk for tables without a sort key); returns the replaced record.</summary>
+    public byte[]? Put(byte[] pk, int hash, byte[] record, int itemSize, int oldSize)
+    {
+        byte[]? old;
+        if (!HasSortKey)
+        {
+            lock (_structureLock)
+            {
+                old = (byte[]?)_hash.Set(pk, hash, record);
+                _partitionKeys.Set(record);
+            }
+        }
+        else
+        {
+            var partition = (Partition?)_hash.Get(pk, hash);
+            if (partition is null)
+            {
+                partition = new Partition(pk);
+                partition.Items.Set(record);
+                lock (_structureLock)
+                {
+                    _hash.Set(pk, hash, partition);
+                    _partitionKeys.Set(partition);
+                }
+
+                old = null;
+            }
+            else
+            {
+                old = (byte[]?)partition.Items.Set(record);
+            }
+        }
+
+        if (old is null)
+        {
+            Interlocked.Increment(ref _itemCount);
+        }
+
+        Interlocked.Add(ref _sizeBytes, itemSize - oldSize);
+        return old;
+    }
+
+    /// <summary>Removes the record with the key; returns it, or null when absent.</summary>
+    public byte[]? Delete(byte[] pk, int hash, ReadOnlySpan<byte> sk, int oldSize)
+    {
+        byte[]? old;
+        if (!HasSortKey)
+        {
+            lock (_structureLock)
+            {
+                old = (byte[]?)_hash.Remove(pk, hash);
+                if (old is not null)
+                {
+                    _partitionKeys.Remove(pk);
+                }
+            }
+        }
+        else
+        {
+            var partition = (Partition?)_hash.Get(pk, hash);
+            if (partition is null)
+            {
+                return null;
+            }
+
+            old = (byte[]?)partition.Items.Remove(sk);
+            if (old is not null && partition.Items.IsEmpty)
+            {
+                lock (_structureLock)
+                {
+                    var removed = _hash.Remove(pk, hash);
+                    Debug.Assert(ReferenceEquals(removed, partition));
+                    _partitionKeys.Remove(pk);
+                }
+            }
+        }
+
+        if (old is not null)
+        {
+            Interlocked.Decrement(ref _itemCount);
+            Interlocked.Add(ref _sizeBytes, -oldSize);
+        }
+
+        return old;
+    }
+
+    public TableDescription Describe() => new(CurrentSchema, ItemCount, PartitionCount, SizeBytes, CreatedAt);
+}
