@@ -23,8 +23,11 @@ public sealed class KvDbOptions
     /// </summary>
     public long ChangeFeedLogRetentionBytes { get; set; } = 64L << 20;
 
-    /// <summary>Number of recent changes the change feed keeps in memory (default 100,000).</summary>
-    public int ChangeFeedRetention { get; set; } = 100_000;
+    /// <summary>
+    /// Number of recent change sets (commits) the change feed keeps in memory (default 4096). In file mode older
+    /// changes are read back from the log on disk; in memory mode they are gone.
+    /// </summary>
+    public int ChangeFeedRetention { get; set; } = 4096;
 
     /// <summary>How often expired items (time-to-live) are removed in the background (default 1 s; zero disables the sweeper).</summary>
     public TimeSpan TtlSweepInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -86,9 +86,11 @@ internal sealed partial class KvEngine
         // concurrent write to the same item either happened before (and is read here) or after (and maintains it).
         var total = table.ItemCount;
         long done = 0;
-        foreach (var (pk, _) in EnumerateItems(table))
+        var partitions = table.PartitionKeys.ScanAll();
+        while (partitions.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var pk = partitions.Current is Partition p ? p.Key : ItemCodec.RecordKey((byte[])partitions.Current!).ToArray();
             var hash = HashIndex.Hash(pk);
             var gate = _locks[StripedLocks.StripeOf(table.Id, hash)];
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
