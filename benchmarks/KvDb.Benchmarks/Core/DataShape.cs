@@ -4,14 +4,14 @@ namespace KvDb.Benchmarks.Core;
 
 /// <summary>
 /// The shared data shape: 10,000 partitions x 100 items, pk = "user#00042", sk = "msg#00007", plus one
-/// attribute "body" holding a deterministic 60-character string (about 100 bytes of raw key + value per item).
+/// attribute "body" holding a deterministic 77-character string (100 bytes of raw key + value per item: pk 10 + sk 9 + "body" 4 + 77).
 /// </summary>
 public static class DataShape
 {
     public const int Partitions = 10_000;
     public const int ItemsPerPartition = 100;
     public const int ItemCount = Partitions * ItemsPerPartition;
-    public const int BodyLength = 60;
+    public const int BodyLength = 77;
     public const int Seed = 20_240_601;
     public const string TableName = "items";
     public const string BodyAttribute = "body";
@@ -22,7 +22,7 @@ public static class DataShape
 
     public static string Sk(int sort) => $"msg#{sort:D5}";
 
-    /// <summary>A 60-character ASCII string drawn from <paramref name="random"/>.</summary>
+    /// <summary>A 77-character ASCII string drawn from <paramref name="random"/>.</summary>
     public static string Body(Random random) =>
         string.Create(BodyLength, random, static (span, rng) =>
         {

@@ -191,6 +191,6 @@ public sealed record IndexSchema(string Name, IndexKind Kind, KeyAttribute Parti
 /// <param name="Schema">The table's definition.</param>
 /// <param name="ItemCount">Number of items.</param>
 /// <param name="PartitionCount">Number of distinct partition keys.</param>
-/// <param name="SizeBytes">Sum of the items' DynamoDB sizes.</param>
+/// <param name="SizeBytes">Bytes of the stored item records (keys and attributes in KvDb's binary form).</param>
 /// <param name="CreatedAt">When the table was created.</param>
 public sealed record TableDescription(TableSchema Schema, long ItemCount, long PartitionCount, long SizeBytes, DateTimeOffset CreatedAt);

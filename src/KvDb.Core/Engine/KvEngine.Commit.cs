@@ -14,8 +14,6 @@ internal sealed class Mutation
     public required ChangeKind Kind;
     public byte[]? NewRecord;  // null for deletes
     public byte[]? OldRecord;  // null when the item did not exist
-    public int NewSize;
-    public int OldSize;
 }
 
 internal sealed partial class KvEngine
@@ -131,11 +129,11 @@ internal sealed partial class KvEngine
     {
         if (m.NewRecord is not null)
         {
-            m.Table.Put(m.Pk, m.Hash, m.NewRecord, m.NewSize, m.OldSize);
+            m.Table.Put(m.Pk, m.Hash, m.NewRecord);
         }
         else
         {
-            m.Table.Delete(m.Pk, m.Hash, m.Sk ?? m.Pk, m.OldSize);
+            m.Table.Delete(m.Pk, m.Hash, m.Sk ?? m.Pk);
         }
 
         if (m.Table.Indexes.Count > 0)

@@ -16,13 +16,13 @@ internal sealed partial class KvEngine
             {
                 if (oldKey is { } o && (newKey is not { } n0 || !n0.Pk.AsSpan().SequenceEqual(o.Pk) || !n0.EntryKey.AsSpan().SequenceEqual(o.EntryKey)))
                 {
-                    index.Entries.Delete(o.Pk, HashIndex.Hash(o.Pk), o.EntryKey, 0);
+                    index.Entries.Delete(o.Pk, HashIndex.Hash(o.Pk), o.EntryKey);
                 }
 
                 if (newKey is { } n)
                 {
                     var attributes = newRecord.AsSpan(ItemCodec.RecordAttributesOffset(newRecord!));
-                    index.Entries.Put(n.Pk, HashIndex.Hash(n.Pk), ItemCodec.BuildRecord(n.EntryKey, attributes), 0, 0);
+                    index.Entries.Put(n.Pk, HashIndex.Hash(n.Pk), ItemCodec.BuildRecord(n.EntryKey, attributes));
                 }
             }
         }
@@ -38,7 +38,7 @@ internal sealed partial class KvEngine
             if (key is { } k)
             {
                 var attributes = record.AsSpan(ItemCodec.RecordAttributesOffset(record));
-                index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), ItemCodec.BuildRecord(k.EntryKey, attributes), 0, 0);
+                index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), ItemCodec.BuildRecord(k.EntryKey, attributes));
             }
         }
 
@@ -139,7 +139,7 @@ internal sealed partial class KvEngine
         lock (index.WriteLock)
         {
             var attributes = record.AsSpan(ItemCodec.RecordAttributesOffset(record));
-            index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), ItemCodec.BuildRecord(k.EntryKey, attributes), 0, 0);
+            index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), ItemCodec.BuildRecord(k.EntryKey, attributes));
         }
     }
 

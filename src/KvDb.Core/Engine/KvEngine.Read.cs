@@ -19,9 +19,13 @@ internal sealed partial class KvEngine
     }
 
     /// <summary>The synchronous point read: one hash probe plus, with a sort key, one trie lookup.</summary>
-    internal Item? GetItem(string tableName, ItemKey key)
+    internal Item? GetItem(string tableName, ItemKey key) => GetItem(Table(tableName), key);
+
+    /// <summary>The point read on a resolved table (the fluent handle caches the table between calls).</summary>
+    internal Item? GetItem(TableStore table, ItemKey key)
     {
-        var table = Table(tableName);
+        ThrowIfDisposed();
+        EnsureLive(table);
         var schema = table.Schema;
         KeyCodec.CheckType(key.PartitionKey, schema.PartitionKey, true, schema.Name);
         if ((schema.SortKey is null) != (key.SortKey is null))

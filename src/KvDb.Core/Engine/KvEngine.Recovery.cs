@@ -89,10 +89,19 @@ internal sealed partial class KvEngine
         long discarded = 0;
         string? torn = null;
         var segments = WriteAheadLog.ListSegments(directory);
+        using var pipeline = new ReplayPipeline(Math.Clamp(Environment.ProcessorCount, 1, 4), ReplayChange);
+        _replay = pipeline;
         for (var i = 0; i < segments.Count; i++)
         {
             var (first, path) = segments[i];
             var isLast = i == segments.Count - 1;
+            if (!isLast && segments[i + 1].FirstSequence <= snapshotSequence + 1)
+            {
+                // Wholly covered by the snapshot (kept only for the change feed): not needed, so not read. Damage in
+                // such a segment surfaces only if the change feed is asked for its records.
+                continue;
+            }
+
             var result = WalReader.ReadSegment(path, isLast, first, record =>
             {
                 if (record.LastSequence <= snapshotSequence)
@@ -109,7 +118,7 @@ internal sealed partial class KvEngine
                 Replay(record);
                 replayed++;
                 last = Math.Max(last, record.LastSequence);
-            });
+            }, withOldImages: false);
             if (result.Problem is not null)
             {
                 WalReader.Truncate(path, result.ValidLength);
@@ -118,14 +127,35 @@ internal sealed partial class KvEngine
             }
         }
 
+        pipeline.Drain();
+        _replay = null;
         _sequence = last;
         _feed.Reset(last);
         _wal = new WriteAheadLog(directory, _options.Durability, last + 1);
         RecoveryReport = new RecoveryReport(snapshotSequence, replayed, last, discarded, torn, clock.Elapsed);
     }
 
+    private ReplayPipeline? _replay;
+
+    private void ReplayChange(TableStore table, WalChange change)
+    {
+        if (change.NewRecord is not null)
+        {
+            ReplayPut(table, change.Pk, change.NewRecord);
+        }
+        else
+        {
+            ReplayDelete(table, change.Pk, change.Sk);
+        }
+    }
+
     private void Replay(WalRecord record)
     {
+        if (record.Type != WalRecordType.Commit)
+        {
+            _replay?.Drain(); // catalog records see every earlier change applied
+        }
+
         switch (record.Type)
         {
             case WalRecordType.CreateTable:
@@ -165,13 +195,13 @@ internal sealed partial class KvEngine
                         continue; // the table is dropped later in the log (or was dropped before the snapshot)
                     }
 
-                    if (change.NewRecord is not null)
+                    if (_replay is not null)
                     {
-                        ReplayPut(table, change.Pk, change.NewRecord);
+                        _replay.Add(table, change);
                     }
                     else
                     {
-                        ReplayDelete(table, change.Pk, change.Sk);
+                        ReplayChange(table, change);
                     }
                 }
 
@@ -182,14 +212,12 @@ internal sealed partial class KvEngine
     private void ReplayPut(TableStore table, byte[] pk, byte[] record)
     {
         var hash = HashIndex.Hash(pk);
-        var sk = table.HasSortKey ? ItemCodec.RecordKey(record).ToArray() : null;
-        var old = table.GetRecord(pk, hash, sk);
-        var size = ItemCodec.ComputeSize(record, ItemCodec.RecordAttributesOffset(record));
-        var oldSize = old is null ? 0 : ItemCodec.ComputeSize(old, ItemCodec.RecordAttributesOffset(old));
+        // The old record only matters for index upkeep; a put needs no separate sort key (the record holds it).
+        var old = table.Indexes.Count == 0 ? null : table.GetRecord(pk, hash, table.HasSortKey ? ItemCodec.RecordKey(record) : default);
         Apply(new Mutation
         {
-            Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
-            NewRecord = record, OldRecord = old, NewSize = size, OldSize = oldSize,
+            Table = table, Pk = pk, Sk = null, Hash = hash, Kind = ChangeKind.Put,
+            NewRecord = record, OldRecord = old,
         });
     }
 
@@ -205,7 +233,7 @@ internal sealed partial class KvEngine
         Apply(new Mutation
         {
             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Delete,
-            OldRecord = old, OldSize = ItemCodec.ComputeSize(old, ItemCodec.RecordAttributesOffset(old)),
+            OldRecord = old,
         });
     }
 }

@@ -113,7 +113,6 @@ internal sealed partial class KvEngine
                 }
 
                 reasons[i] = new TransactionCancellationReason("None", null, null);
-                var oldSize = physical is null ? 0 : table.ItemOf(physical).SizeInBytes;
                 switch (actions[i])
                 {
                     case TransactPut put:
@@ -122,7 +121,7 @@ internal sealed partial class KvEngine
                         mutations.Add(new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
-                            NewRecord = record, OldRecord = physical, NewSize = put.Item.SizeInBytes, OldSize = oldSize,
+                            NewRecord = record, OldRecord = physical,
                         });
                         break;
                     }
@@ -145,7 +144,7 @@ internal sealed partial class KvEngine
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
                             NewRecord = ItemCodec.BuildRecord(sk ?? pk, newItem.EncodedAttributes),
-                            OldRecord = physical, NewSize = size, OldSize = oldSize,
+                            OldRecord = physical,
                         });
                         break;
                     }
@@ -154,7 +153,7 @@ internal sealed partial class KvEngine
                         mutations.Add(new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Delete,
-                            OldRecord = physical, OldSize = oldSize,
+                            OldRecord = physical,
                         });
                         break;
                 }

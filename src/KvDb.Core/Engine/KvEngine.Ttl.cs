@@ -97,7 +97,7 @@ internal sealed partial class KvEngine
                         await CommitAsync([new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Expire,
-                            OldRecord = current, OldSize = table.ItemOf(current).SizeInBytes,
+                            OldRecord = current,
                         }]).ConfigureAwait(false);
                         removed++;
                     }

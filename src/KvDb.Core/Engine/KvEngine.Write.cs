@@ -44,11 +44,10 @@ internal sealed partial class KvEngine
                 return Failed(table, old, request.ReturnOldOnConditionFailure);
             }
 
-            var oldSize = physical is null ? 0 : table.ItemOf(physical).SizeInBytes;
             await CommitAsync([new Mutation
             {
                 Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
-                NewRecord = record, OldRecord = physical, NewSize = size, OldSize = oldSize,
+                NewRecord = record, OldRecord = physical,
             }]).ConfigureAwait(false);
             return new WriteResult(true, request.ReturnValues == ReturnValues.AllOld && old is not null ? table.ItemOf(old) : null);
         }
@@ -93,7 +92,7 @@ internal sealed partial class KvEngine
             await CommitAsync([new Mutation
             {
                 Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Delete,
-                OldRecord = physical, OldSize = table.ItemOf(physical).SizeInBytes,
+                OldRecord = physical,
             }]).ConfigureAwait(false);
             if (old is null)
             {
@@ -158,7 +157,7 @@ internal sealed partial class KvEngine
             await CommitAsync([new Mutation
             {
                 Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
-                NewRecord = record, OldRecord = physical, NewSize = size, OldSize = physical is null ? 0 : table.ItemOf(physical).SizeInBytes,
+                NewRecord = record, OldRecord = physical,
             }]).ConfigureAwait(false);
             var stored = table.ItemOf(record);
             Item? returned = request.ReturnValues switch
@@ -275,8 +274,7 @@ internal sealed partial class KvEngine
                 {
                     Table = p.Table, Pk = p.Pk, Sk = p.Sk, Hash = p.Hash,
                     Kind = p.Record is null ? ChangeKind.Delete : ChangeKind.Put,
-                    NewRecord = p.Record, OldRecord = old, NewSize = p.Size,
-                    OldSize = old is null ? 0 : p.Table.ItemOf(old).SizeInBytes,
+                    NewRecord = p.Record, OldRecord = old,
                 });
             }
 

@@ -87,11 +87,24 @@ public sealed class KvTable
     public bool TryGet(ItemKey key, [NotNullWhen(true)] out Item? item)
     {
         var engine = Database.LocalEngine;
-        item = engine is not null
-            ? engine.GetItem(Name, key)
-            : Store.GetItemAsync(new GetItemRequest(Name, key)).AsTask().GetAwaiter().GetResult();
+        if (engine is null)
+        {
+            item = Store.GetItemAsync(new GetItemRequest(Name, key)).AsTask().GetAwaiter().GetResult();
+            return item is not null;
+        }
+
+        // Cache the table between calls; a dropped (and possibly recreated) table is looked up again.
+        var store = _store;
+        if (store is null || store.Dropped)
+        {
+            _store = store = engine.Table(Name);
+        }
+
+        item = engine.GetItem(store, key);
         return item is not null;
     }
+
+    private Storage.TableStore? _store;
 
     /// <summary>Reads many items by key; absent keys are skipped.</summary>
     public async ValueTask<IReadOnlyList<Item>> BatchGetAsync(IEnumerable<ItemKey> keys, Projection? projection = null, CancellationToken cancellationToken = default)

@@ -43,17 +43,32 @@ internal sealed class PrefixTrie
                 break;
             }
 
-            var set = Volatile.Read(ref node.Children);
-            var i = set.Labels.AsSpan().IndexOf(key[node.Depth]);
+            var slots = Volatile.Read(ref node.Slots);
+            var i = IndexOfLabel(Unsafe.As<byte[]>(slots[0]), key[node.Depth]);
             if (i < 0)
             {
                 return null;
             }
 
-            obj = Volatile.Read(ref set.Slots[i]);
+            obj = Volatile.Read(ref slots[i + 1]);
         }
 
         return obj is not null && KeyOf(obj).SequenceEqual(key) ? obj : null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IndexOfLabel(byte[] labels, byte label)
+    {
+        // Child sets are small (usually under 16 labels); a plain loop beats the vectorised IndexOf here.
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] == label)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     // ------------------------------------------------------------------ writes (caller holds the writer lock)
@@ -85,7 +100,7 @@ internal sealed class PrefixTrie
         }
 
         var node = (TrieNode)root;
-        ChildSet? parentSet = null;
+        object[]? parentSet = null;
         var parentIndex = -1;
         while (true)
         {
@@ -97,13 +112,13 @@ internal sealed class PrefixTrie
                 if (key.Length == common)
                 {
                     split.Terminal = leaf;
-                    split.Children = new ChildSet([node.Path[common]], [node]);
+                    split.Slots = ChildSet.Create([node.Path[common]], [node]);
                 }
                 else
                 {
                     var a = node.Path[common];
                     var b = key[common];
-                    split.Children = a < b ? new ChildSet([a, b], [node, leaf]) : new ChildSet([b, a], [leaf, node]);
+                    split.Slots = a < b ? ChildSet.Create([a, b], [node, leaf]) : ChildSet.Create([b, a], [leaf, node]);
                 }
 
                 Replace(parentSet, parentIndex, split);
@@ -124,20 +139,20 @@ internal sealed class PrefixTrie
             }
 
             var label = key[node.Depth];
-            var set = node.Children;
-            var i = Array.BinarySearch(set.Labels, label);
+            var set = node.Slots;
+            var i = Array.BinarySearch(ChildSet.Labels(set), label);
             if (i < 0)
             {
-                Volatile.Write(ref node.Children, set.Insert(~i, label, leaf));
+                Volatile.Write(ref node.Slots, ChildSet.Insert(set, ~i, label, leaf));
                 Count++;
                 return null;
             }
 
-            var child = set.Slots[i];
+            var child = set[i + 1];
             if (child is TrieNode childNode)
             {
                 parentSet = set;
-                parentIndex = i;
+                parentIndex = i + 1;
                 node = childNode;
                 continue;
             }
@@ -145,11 +160,11 @@ internal sealed class PrefixTrie
             var childKey = KeyOf(child);
             if (childKey.SequenceEqual(key))
             {
-                Volatile.Write(ref set.Slots[i], leaf);
+                Volatile.Write(ref set[i + 1], leaf);
                 return child;
             }
 
-            Volatile.Write(ref set.Slots[i], MakePair(child, childKey, leaf, key));
+            Volatile.Write(ref set[i + 1], MakePair(child, childKey, leaf, key));
             Count++;
             return null;
         }
@@ -177,7 +192,7 @@ internal sealed class PrefixTrie
         }
 
         var node = (TrieNode)root;
-        ChildSet? parentSet = null;
+        object[]? parentSet = null;
         var parentIndex = -1;
         while (true)
         {
@@ -200,18 +215,18 @@ internal sealed class PrefixTrie
                 return old;
             }
 
-            var set = node.Children;
-            var i = Array.BinarySearch(set.Labels, key[node.Depth]);
+            var set = node.Slots;
+            var i = Array.BinarySearch(ChildSet.Labels(set), key[node.Depth]);
             if (i < 0)
             {
                 return null;
             }
 
-            var child = set.Slots[i];
+            var child = set[i + 1];
             if (child is TrieNode childNode)
             {
                 parentSet = set;
-                parentIndex = i;
+                parentIndex = i + 1;
                 node = childNode;
                 continue;
             }
@@ -221,7 +236,7 @@ internal sealed class PrefixTrie
                 return null;
             }
 
-            Volatile.Write(ref node.Children, set.RemoveAt(i));
+            Volatile.Write(ref node.Slots, ChildSet.RemoveAt(set, i));
             Collapse(node, parentSet, parentIndex);
             Count--;
             return child;
@@ -229,20 +244,21 @@ internal sealed class PrefixTrie
     }
 
     // A node keeps at least two entries; when a removal leaves one, the entry takes the node's place.
-    private void Collapse(TrieNode node, ChildSet? parentSet, int parentIndex)
+    private void Collapse(TrieNode node, object[]? parentSet, int parentIndex)
     {
-        var set = node.Children;
-        var entries = set.Labels.Length + (node.Terminal is null ? 0 : 1);
+        var set = node.Slots;
+        var children = set.Length - 1;
+        var entries = children + (node.Terminal is null ? 0 : 1);
         if (entries >= 2)
         {
             return;
         }
 
-        object? only = node.Terminal ?? (set.Slots.Length == 1 ? set.Slots[0] : null);
+        object? only = node.Terminal ?? (children == 1 ? set[1] : null);
         Replace(parentSet, parentIndex, only);
     }
 
-    private void Replace(ChildSet? parentSet, int parentIndex, object? replacement)
+    private void Replace(object[]? parentSet, int parentIndex, object? replacement)
     {
         if (parentSet is null)
         {
@@ -250,7 +266,7 @@ internal sealed class PrefixTrie
         }
         else
         {
-            Volatile.Write(ref parentSet.Slots[parentIndex], replacement!);
+            Volatile.Write(ref parentSet[parentIndex], replacement!);
         }
     }
 
@@ -261,18 +277,18 @@ internal sealed class PrefixTrie
         if (keyA.Length == common)
         {
             node.Terminal = leafA;
-            node.Children = new ChildSet([keyB[common]], [leafB]);
+            node.Slots = ChildSet.Create([keyB[common]], [leafB]);
         }
         else if (keyB.Length == common)
         {
             node.Terminal = leafB;
-            node.Children = new ChildSet([keyA[common]], [leafA]);
+            node.Slots = ChildSet.Create([keyA[common]], [leafA]);
         }
         else
         {
             var a = keyA[common];
             var b = keyB[common];
-            node.Children = a < b ? new ChildSet([a, b], [leafA, leafB]) : new ChildSet([b, a], [leafB, leafA]);
+            node.Slots = a < b ? ChildSet.Create([a, b], [leafA, leafB]) : ChildSet.Create([b, a], [leafB, leafA]);
         }
 
         return node;
@@ -296,50 +312,66 @@ internal sealed class PrefixTrie
 internal sealed class TrieNode
 {
     public readonly byte[] Path;
+    public readonly int Depth;
     public object? Terminal;
-    public ChildSet Children = ChildSet.Empty;
 
-    public TrieNode(byte[] path) => Path = path;
+    /// <summary>
+    /// The children: slot 0 holds the sorted label bytes (a <c>byte[]</c>), slot i + 1 the child for label i.
+    /// Keeping the labels inside the slot array lets a writer publish labels and children with one reference
+    /// write, and saves a reader one dependent load per level. Labels never change; a child slot may be
+    /// replaced in place.
+    /// </summary>
+    public object[] Slots = ChildSet.Empty;
 
-    public int Depth => Path.Length;
+    public TrieNode(byte[] path)
+    {
+        Path = path;
+        Depth = path.Length;
+    }
 }
 
-/// <summary>Sorted child labels and their slots. Labels never change; a slot may be replaced in place.</summary>
-internal sealed class ChildSet
+/// <summary>Helpers for a node's slot array (see <see cref="TrieNode.Slots"/>).</summary>
+internal static class ChildSet
 {
-    public static readonly ChildSet Empty = new([], []);
+    public static readonly object[] Empty = [Array.Empty<byte>()];
 
-    public readonly byte[] Labels;
-    public readonly object[] Slots;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte[] Labels(object[] slots) => Unsafe.As<byte[]>(slots[0]);
 
-    public ChildSet(byte[] labels, object[] slots)
+    public static object[] Create(byte[] labels, object[] children)
     {
-        Labels = labels;
-        Slots = slots;
+        var slots = new object[children.Length + 1];
+        slots[0] = labels;
+        children.CopyTo(slots, 1);
+        return slots;
     }
 
-    public ChildSet Insert(int index, byte label, object slot)
+    public static object[] Insert(object[] slots, int index, byte label, object child)
     {
-        var labels = new byte[Labels.Length + 1];
-        var slots = new object[Slots.Length + 1];
-        Array.Copy(Labels, 0, labels, 0, index);
-        Array.Copy(Slots, 0, slots, 0, index);
-        labels[index] = label;
-        slots[index] = slot;
-        Array.Copy(Labels, index, labels, index + 1, Labels.Length - index);
-        Array.Copy(Slots, index, slots, index + 1, Slots.Length - index);
-        return new ChildSet(labels, slots);
+        var labels = Labels(slots);
+        var newLabels = new byte[labels.Length + 1];
+        Array.Copy(labels, 0, newLabels, 0, index);
+        newLabels[index] = label;
+        Array.Copy(labels, index, newLabels, index + 1, labels.Length - index);
+        var result = new object[slots.Length + 1];
+        result[0] = newLabels;
+        Array.Copy(slots, 1, result, 1, index);
+        result[index + 1] = child;
+        Array.Copy(slots, index + 1, result, index + 2, slots.Length - index - 1);
+        return result;
     }
 
-    public ChildSet RemoveAt(int index)
+    public static object[] RemoveAt(object[] slots, int index)
     {
-        var labels = new byte[Labels.Length - 1];
-        var slots = new object[Slots.Length - 1];
-        Array.Copy(Labels, 0, labels, 0, index);
-        Array.Copy(Slots, 0, slots, 0, index);
-        Array.Copy(Labels, index + 1, labels, index, Labels.Length - index - 1);
-        Array.Copy(Slots, index + 1, slots, index, Slots.Length - index - 1);
-        return new ChildSet(labels, slots);
+        var labels = Labels(slots);
+        var newLabels = new byte[labels.Length - 1];
+        Array.Copy(labels, 0, newLabels, 0, index);
+        Array.Copy(labels, index + 1, newLabels, index, labels.Length - index - 1);
+        var result = new object[slots.Length - 1];
+        result[0] = newLabels;
+        Array.Copy(slots, 1, result, 1, index);
+        Array.Copy(slots, index + 2, result, index + 1, slots.Length - index - 2);
+        return result;
     }
 }
 
@@ -437,7 +469,8 @@ internal sealed class TrieCursor
     private struct Frame
     {
         public TrieNode Node;
-        public ChildSet Set;
+        public object[] Slots;
+        public byte[] Labels;
         public object? Terminal;
         public int Next;       // next child index to visit
         public int End;        // forward: exclusive end; descending: inclusive lowest index
@@ -484,11 +517,12 @@ internal sealed class TrieCursor
 
     private void Enter(TrieNode node, bool lowerActive, bool upperActive)
     {
-        var set = Volatile.Read(ref node.Children);
+        var slots = Volatile.Read(ref node.Slots);
+        var labels = ChildSet.Labels(slots);
         var terminal = Volatile.Read(ref node.Terminal);
         var terminalOk = terminal is not null;
         var start = 0;
-        var end = set.Labels.Length; // exclusive
+        var end = labels.Length; // exclusive
         var depth = node.Depth;
 
         if (lowerActive)
@@ -500,7 +534,7 @@ internal sealed class TrieCursor
                     return;
                 case 0:
                     terminalOk = false;
-                    start = LowerBound(set.Labels, lower[depth]);
+                    start = LowerBound(labels, lower[depth]);
                     break;
                 case 1:
                     terminalOk &= _range.LowerInclusive;
@@ -521,7 +555,7 @@ internal sealed class TrieCursor
                 case 3:
                     return;
                 case 0:
-                    end = UpperBound(set.Labels, upper[depth]);
+                    end = UpperBound(labels, upper[depth]);
                     break;
                 case 1:
                     terminalOk &= _range.UpperInclusive;
@@ -541,7 +575,8 @@ internal sealed class TrieCursor
 
         ref var f = ref _stack[++_top];
         f.Node = node;
-        f.Set = set;
+        f.Slots = slots;
+        f.Labels = labels;
         f.Terminal = terminalOk ? terminal : null;
         f.TerminalPending = terminalOk;
         f.LowerActive = lowerActive;
@@ -605,11 +640,11 @@ internal sealed class TrieCursor
 
             var index = f.Next;
             f.Next += _descending ? -1 : 1;
-            var label = f.Set.Labels[index];
+            var label = f.Labels[index];
             var depth = f.Node.Depth;
             var childLower = f.LowerActive && _range.Lower!.Length > depth && _range.Lower[depth] == label;
             var childUpper = f.UpperActive && _range.Upper!.Length > depth && _range.Upper[depth] == label;
-            var child = Volatile.Read(ref f.Set.Slots[index]);
+            var child = Volatile.Read(ref f.Slots[index + 1]);
             if (child is TrieNode node)
             {
                 Enter(node, childLower, childUpper);

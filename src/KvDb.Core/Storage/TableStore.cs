@@ -100,7 +100,7 @@ internal sealed class TableStore
     // ------------------------------------------------------------------ writes (partition stripe lock held)
 
     /// <summary>Stores a record (keyed by sk, or by pk for tables without a sort key); returns the replaced record.</summary>
-    public byte[]? Put(byte[] pk, int hash, byte[] record, int itemSize, int oldSize)
+    public byte[]? Put(byte[] pk, int hash, byte[] record)
     {
         byte[]? old;
         if (!HasSortKey)
@@ -137,12 +137,12 @@ internal sealed class TableStore
             Interlocked.Increment(ref _itemCount);
         }
 
-        Interlocked.Add(ref _sizeBytes, itemSize - oldSize);
+        Interlocked.Add(ref _sizeBytes, record.Length - (old?.Length ?? 0));
         return old;
     }
 
     /// <summary>Removes the record with the key; returns it, or null when absent.</summary>
-    public byte[]? Delete(byte[] pk, int hash, ReadOnlySpan<byte> sk, int oldSize)
+    public byte[]? Delete(byte[] pk, int hash, ReadOnlySpan<byte> sk)
     {
         byte[]? old;
         if (!HasSortKey)
@@ -179,7 +179,7 @@ internal sealed class TableStore
         if (old is not null)
         {
             Interlocked.Decrement(ref _itemCount);
-            Interlocked.Add(ref _sizeBytes, -oldSize);
+            Interlocked.Add(ref _sizeBytes, -old.Length);
         }
 
         return old;

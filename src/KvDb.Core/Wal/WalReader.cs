@@ -23,7 +23,7 @@ internal static class WalReader
     /// Throws <see cref="KvDbException"/> (<see cref="KvErrorCode.WalCorrupt"/>) for corruption that is not a torn tail
     /// (or for any bad frame when <paramref name="isLastSegment"/> is false).
     /// </summary>
-    public static SegmentReadResult ReadSegment(string path, bool isLastSegment, long expectedFirstSequence, Action<WalRecord> onRecord)
+    public static SegmentReadResult ReadSegment(string path, bool isLastSegment, long expectedFirstSequence, Action<WalRecord> onRecord, bool withOldImages = true)
     {
         byte[] data;
         try
@@ -75,7 +75,7 @@ internal static class WalReader
             WalRecord record;
             try
             {
-                record = WalRecord.Decode(payload);
+                record = WalRecord.Decode(payload, withOldImages);
             }
             catch (KvDbException e)
             {

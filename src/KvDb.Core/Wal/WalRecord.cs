@@ -122,7 +122,7 @@ internal sealed class WalRecord
     // ------------------------------------------------------------------ decoding
 
     /// <summary>Decodes a payload whose CRC has been verified. Throws <see cref="KvDbException"/> on malformed content.</summary>
-    public static WalRecord Decode(ReadOnlySpan<byte> payload)
+    public static WalRecord Decode(ReadOnlySpan<byte> payload, bool withOldImages = true)
     {
         if (payload.Length < 9)
         {
@@ -160,7 +160,7 @@ internal sealed class WalRecord
                     var pk = reader.ReadBytesSpan().ToArray();
                     var sk = ReadOptional(ref reader);
                     var newRecord = ReadOptional(ref reader);
-                    var oldRecord = ReadOptional(ref reader);
+                    var oldRecord = withOldImages ? ReadOptional(ref reader) : SkipOptional(ref reader);
                     changes[i] = new WalChange(tableId, kind, pk, sk, newRecord, oldRecord);
                 }
 
@@ -173,6 +173,18 @@ internal sealed class WalRecord
     }
 
     private static int ReadInt32(ref ItemReader reader) => BinaryPrimitives.ReadInt32LittleEndian(reader.ReadSpan(4));
+
+    // Recovery does not need old images (only the change feed does): skip them without allocating.
+    private static byte[]? SkipOptional(ref ItemReader reader)
+    {
+        var n = reader.ReadVarUInt();
+        if (n > 0)
+        {
+            reader.ReadSpan((int)Math.Min(n - 1, int.MaxValue));
+        }
+
+        return null;
+    }
 
     private static byte[]? ReadOptional(ref ItemReader reader)
     {
