@@ -189,14 +189,17 @@ internal sealed class HashIndex
     public long ApproximateBytes => 24L + (8L * _slots.Length);
 }
 
-/// <summary>The items of one partition key, ordered by encoded sort key.</summary>
-internal sealed class Partition
+/// <summary>
+/// The items of one partition key, ordered by encoded sort key. The partition is itself the trie of its items
+/// (rather than holding one), which saves a point read one dependent load.
+/// </summary>
+internal sealed class Partition : PrefixTrie
 {
     public Partition(byte[] key) => Key = key;
 
     /// <summary>Encoded partition key.</summary>
-    public byte[] Key { get; }
+    public readonly byte[] Key;
 
     /// <summary>Items keyed by encoded sort key. Written only under the partition's lock.</summary>
-    public PrefixTrie Items { get; } = new();
+    public PrefixTrie Items => this;
 }

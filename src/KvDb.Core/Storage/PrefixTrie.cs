@@ -16,7 +16,7 @@ namespace KvDb.Storage;
 /// Leaves hang directly in child slots (no node per leaf), and nodes exist only where keys branch, so the
 /// trie costs roughly one slot per key plus one node per branching point.
 /// </remarks>
-internal sealed class PrefixTrie
+internal class PrefixTrie
 {
     private object? _root;
 
@@ -28,7 +28,7 @@ internal sealed class PrefixTrie
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ReadOnlySpan<byte> KeyOf(object leaf) =>
-        leaf is byte[] record ? ItemCodec.RecordKey(record) : ((Partition)leaf).Key;
+        leaf is byte[] record ? ItemCodec.RecordKey(record) : Unsafe.As<Partition>(leaf).Key;
 
     // ------------------------------------------------------------------ reads (lock-free)
 
