@@ -16,6 +16,7 @@ internal sealed class ChangeFeed
     private readonly SortedDictionary<long, Entry> _early = [];
     private readonly Queue<Entry> _retained = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _signalHandedOut; // only replace (and complete) the signal when a reader may be waiting on it
     private long _visible; // every sequence <= _visible is published
     private long _trimmedThrough; // changes with sequence <= this are no longer held in memory
 
@@ -76,11 +77,15 @@ internal sealed class ChangeFeed
                 Accept(first.Value);
             }
 
-            wake = _signal;
-            _signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_signalHandedOut)
+            {
+                wake = _signal;
+                _signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _signalHandedOut = false;
+            }
         }
 
-        wake.TrySetResult();
+        wake?.TrySetResult();
     }
 
     /// <summary>Marks sequences as already visible without retaining them (recovery: they are in the log).</summary>
@@ -125,6 +130,7 @@ internal sealed class ChangeFeed
                 }
             }
 
+            _signalHandedOut = true;
             return (list, _signal.Task, _visible, _trimmedThrough);
         }
     }
@@ -138,13 +144,14 @@ internal sealed class ChangeFeed
 
     public static ChangeRecord ToRecord(long sequence, string tableName, TableSchema schema, ChangeKind kind, byte[] pk, byte[]? oldRecord, byte[]? newRecord)
     {
+        var layout = new ItemLayout(schema);
         var any = newRecord ?? oldRecord!;
         var pkValue = KeyCodec.Decode(pk, schema.PartitionKey.Type);
         var key = schema.SortKey is null
             ? new ItemKey(pkValue)
             : new ItemKey(pkValue, KeyCodec.Decode(ItemCodec.RecordKey(any), schema.SortKey.Type));
         return new ChangeRecord(sequence, tableName, TypeOf(kind, oldRecord), key,
-            oldRecord is null ? null : new Item(oldRecord, ItemCodec.RecordAttributesOffset(oldRecord)),
-            newRecord is null ? null : new Item(newRecord, ItemCodec.RecordAttributesOffset(newRecord)));
+            oldRecord is null ? null : new Item(oldRecord, ItemCodec.RecordAttributesOffset(oldRecord), layout),
+            newRecord is null ? null : new Item(newRecord, ItemCodec.RecordAttributesOffset(newRecord), layout));
     }
 }

@@ -21,8 +21,7 @@ internal sealed partial class KvEngine
 
                 if (newKey is { } n)
                 {
-                    var attributes = newRecord.AsSpan(ItemCodec.RecordAttributesOffset(newRecord!));
-                    index.Entries.Put(n.Pk, HashIndex.Hash(n.Pk), ItemCodec.BuildRecord(n.EntryKey, attributes));
+                    index.Entries.Put(n.Pk, HashIndex.Hash(n.Pk), EntryRecord(table, n.EntryKey, newRecord!));
                 }
             }
         }
@@ -37,8 +36,7 @@ internal sealed partial class KvEngine
             var key = index.KeyOf(pk, record);
             if (key is { } k)
             {
-                var attributes = record.AsSpan(ItemCodec.RecordAttributesOffset(record));
-                index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), ItemCodec.BuildRecord(k.EntryKey, attributes));
+                index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), EntryRecord(table, k.EntryKey, record));
             }
         }
 
@@ -138,10 +136,13 @@ internal sealed partial class KvEngine
 
         lock (index.WriteLock)
         {
-            var attributes = record.AsSpan(ItemCodec.RecordAttributesOffset(record));
-            index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), ItemCodec.BuildRecord(k.EntryKey, attributes));
+            index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), EntryRecord(index.Table, k.EntryKey, record));
         }
     }
+
+    /// <summary>An index entry: the entry key and the whole item (table records keep their keys apart; entries do not).</summary>
+    private static byte[] EntryRecord(TableStore table, byte[] entryKey, byte[] tableRecord) =>
+        ItemCodec.BuildRecord(entryKey, table.ItemOf(tableRecord).EncodedAttributes);
 
     /// <summary>The index a query or scan names, checked to be built.</summary>
     private static IndexStore ResolveIndex(TableStore table, string indexName)

@@ -48,7 +48,7 @@ internal sealed partial class KvEngine
             var pk = EncodeInto(key.PartitionKey, pkStack, ref pkRented);
             var sk = schema.SortKey is null ? default : EncodeInto(key.SortKey!, skStack, ref skRented);
 
-            var record = table.GetRecord(pk, HashIndex.Hash(pk), sk);
+            var record = table.GetRecordFast(pk, sk);
             if (record is not null && table.Schema.TimeToLiveAttribute is not null)
             {
                 record = Visible(table, record);

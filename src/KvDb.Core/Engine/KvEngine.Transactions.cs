@@ -117,7 +117,7 @@ internal sealed partial class KvEngine
                 {
                     case TransactPut put:
                     {
-                        var record = ItemCodec.BuildRecord(sk ?? pk, put.Item.EncodedAttributes);
+                        var record = table.BuildRecord(pk, sk, put.Item);
                         mutations.Add(new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
@@ -143,7 +143,7 @@ internal sealed partial class KvEngine
                         mutations.Add(new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
-                            NewRecord = ItemCodec.BuildRecord(sk ?? pk, newItem.EncodedAttributes),
+                            NewRecord = table.BuildRecord(pk, sk, newItem),
                             OldRecord = physical,
                         });
                         break;

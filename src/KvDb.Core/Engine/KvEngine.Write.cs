@@ -26,7 +26,7 @@ internal sealed partial class KvEngine
 
         var (pk, sk) = EncodeItemKey(table, request.Item);
         var size = CheckItemSize(table, request.Item, pk);
-        var record = ItemCodec.BuildRecord(sk ?? pk, request.Item.EncodedAttributes);
+        var record = table.BuildRecord(pk, sk, request.Item);
         var hash = HashIndex.Hash(pk);
         var gate = _locks[StripedLocks.StripeOf(table.Id, hash)];
         if (!gate.Wait(0))
@@ -153,7 +153,7 @@ internal sealed partial class KvEngine
 
             var newItem = Item.FromMap(outcome.Attributes);
             var size = CheckItemSize(table, newItem, pk);
-            var record = ItemCodec.BuildRecord(sk ?? pk, newItem.EncodedAttributes);
+            var record = table.BuildRecord(pk, sk, newItem);
             await CommitAsync([new Mutation
             {
                 Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
@@ -225,7 +225,7 @@ internal sealed partial class KvEngine
             {
                 (pk, sk) = EncodeItemKey(table, op.PutItem);
                 size = CheckItemSize(table, op.PutItem, pk);
-                record = ItemCodec.BuildRecord(sk ?? pk, op.PutItem.EncodedAttributes);
+                record = table.BuildRecord(pk, sk, op.PutItem);
             }
             else
             {

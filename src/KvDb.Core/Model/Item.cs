@@ -14,12 +14,20 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
     // _data[_offset..] is the attribute section (see ItemCodec). Stored items share the storage record.
     private readonly byte[] _data;
     private readonly int _offset;
+    private readonly ItemLayout? _layout; // set for table records, whose key attributes live in the record header
     private AttributeMap? _decoded;
 
     internal Item(byte[] data, int offset)
     {
         _data = data;
         _offset = offset;
+    }
+
+    internal Item(byte[] record, int offset, ItemLayout layout)
+    {
+        _data = record;
+        _offset = offset;
+        _layout = layout;
     }
 
     private Item(byte[] data, AttributeMap decoded)
@@ -59,16 +67,17 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
 
     internal int Offset => _offset;
 
-    internal ReadOnlySpan<byte> EncodedAttributes => _data.AsSpan(_offset);
+    /// <summary>The encoded attribute section holding every attribute (re-encoded for table records, whose keys are in the header).</summary>
+    internal ReadOnlySpan<byte> EncodedAttributes => _layout is null ? _data.AsSpan(_offset) : ItemCodec.EncodeAttributes(ToMap());
 
     /// <summary>The decoded map of all attributes (cached).</summary>
-    public AttributeMap ToMap() => _decoded ??= ItemCodec.DecodeAttributes(_data, _offset);
+    public AttributeMap ToMap() => _decoded ??= _layout is null ? ItemCodec.DecodeAttributes(_data, _offset) : _layout.Decode(_data, _offset);
 
     /// <summary>Number of attributes.</summary>
-    public int Count => _decoded?.Count ?? ItemCodec.AttributeCount(_data, _offset);
+    public int Count => _decoded?.Count ?? (ItemCodec.AttributeCount(_data, _offset) + (_layout?.KeyCount ?? 0));
 
     /// <summary>DynamoDB's size of the item in bytes (names plus values), limited to 400 KB.</summary>
-    public int SizeInBytes => ItemCodec.ComputeSize(_data, _offset);
+    public int SizeInBytes => _layout is null ? ItemCodec.ComputeSize(_data, _offset) : ItemCodec.ComputeSize(ItemCodec.EncodeAttributes(ToMap()), 0);
 
     /// <summary>The value of an attribute; throws <see cref="KeyNotFoundException"/> when absent.</summary>
     public AttributeValue this[string key] =>
@@ -81,6 +90,11 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
         if (_decoded is not null)
         {
             return _decoded.TryGetValue(name, out var v) ? v : null;
+        }
+
+        if (_layout is not null && _layout.KeyValue(_data, name) is { } key)
+        {
+            return key;
         }
 
         return ItemCodec.FindAttribute(_data, _offset, name);
@@ -121,7 +135,8 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
             return false;
         }
 
-        if (ReferenceEquals(this, other) || EncodedAttributes.SequenceEqual(other.EncodedAttributes))
+        if (ReferenceEquals(this, other) ||
+            (_layout is null && other._layout is null && _data.AsSpan(_offset).SequenceEqual(other._data.AsSpan(other._offset))))
         {
             return true;
         }

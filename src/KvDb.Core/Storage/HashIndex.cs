@@ -13,53 +13,23 @@ namespace KvDb.Storage;
 /// a complete new array before publishing it, so a reader sees either the old or the new state of a key.
 /// Removed slots hold a tombstone so probe chains stay intact; tombstones are dropped on the next resize.
 /// </remarks>
-internal sealed class HashIndex
+internal sealed class HashTable<TKeys>
+    where TKeys : struct, IHashKeys
 {
     private static readonly object s_tombstone = new();
-    private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64() | 1;
 
     private object?[] _slots = new object?[16];
     private int _used; // live + tombstones
 
     public int Count { get; private set; }
 
-    /// <summary>
-    /// A fast 64-bit multiply-mix hash over 8-byte words (in the style of wyhash/rapidhash), seeded per process so
-    /// that colliding keys cannot be precomputed. Keys here are short (most under 32 bytes), where this costs a
-    /// few nanoseconds; HashCode.AddBytes took about four times as long in the point-read benchmark.
-    /// </summary>
-    public static int Hash(ReadOnlySpan<byte> key)
-    {
-        const ulong M1 = 0xa0761d6478bd642fUL;
-        const ulong M2 = 0xe7037ed1a0b428dbUL;
-        var h = s_seed ^ ((ulong)key.Length * M1);
-        ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(key);
-        var i = 0;
-        for (; i + 8 <= key.Length; i += 8)
-        {
-            var w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
-            h = Mix(h ^ w, M2);
-        }
+    public object? Get(ReadOnlySpan<byte> key, int hash) => Get(key, default, hash);
 
-        ulong tail = 0;
-        for (var shift = 0; i < key.Length; i++, shift += 8)
-        {
-            tail |= (ulong)Unsafe.Add(ref start, i) << shift;
-        }
+    public object? Set(ReadOnlySpan<byte> key, int hash, object leaf) => Set(key, default, hash, leaf);
 
-        h = Mix(h ^ tail, M1);
-        h = Mix(h, M2);
-        return (int)(h ^ (h >> 32));
-    }
+    public object? Remove(ReadOnlySpan<byte> key, int hash) => Remove(key, default, hash);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Mix(ulong a, ulong b)
-    {
-        var high = Math.BigMul(a, b, out var low);
-        return high ^ low;
-    }
-
-    public object? Get(ReadOnlySpan<byte> key, int hash)
+    public object? Get(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash)
     {
         var slots = Volatile.Read(ref _slots);
         var mask = slots.Length - 1;
@@ -72,7 +42,7 @@ internal sealed class HashIndex
                 return null;
             }
 
-            if (!ReferenceEquals(entry, s_tombstone) && PrefixTrie.KeyOf(entry).SequenceEqual(key))
+            if (!ReferenceEquals(entry, s_tombstone) && TKeys.Matches(entry, key, key2))
             {
                 return entry;
             }
@@ -82,7 +52,7 @@ internal sealed class HashIndex
     }
 
     /// <summary>Inserts or replaces; returns the replaced leaf or null.</summary>
-    public object? Set(ReadOnlySpan<byte> key, int hash, object leaf)
+    public object? Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash, object leaf)
     {
         var slots = _slots;
         var mask = slots.Length - 1;
@@ -103,7 +73,7 @@ internal sealed class HashIndex
                     firstFree = i;
                 }
             }
-            else if (PrefixTrie.KeyOf(entry).SequenceEqual(key))
+            else if (TKeys.Matches(entry, key, key2))
             {
                 Volatile.Write(ref slots[i], leaf);
                 return entry;
@@ -122,7 +92,7 @@ internal sealed class HashIndex
         if ((_used + 1) * 4 > slots.Length * 3)
         {
             Resize(Count + 1);
-            return Set(key, hash, leaf);
+            return Set(key, key2, hash, leaf);
         }
 
         Volatile.Write(ref slots[i], leaf);
@@ -131,7 +101,7 @@ internal sealed class HashIndex
         return null;
     }
 
-    public object? Remove(ReadOnlySpan<byte> key, int hash)
+    public object? Remove(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash)
     {
         var slots = _slots;
         var mask = slots.Length - 1;
@@ -144,7 +114,7 @@ internal sealed class HashIndex
                 return null;
             }
 
-            if (!ReferenceEquals(entry, s_tombstone) && PrefixTrie.KeyOf(entry).SequenceEqual(key))
+            if (!ReferenceEquals(entry, s_tombstone) && TKeys.Matches(entry, key, key2))
             {
                 Volatile.Write(ref slots[i], s_tombstone);
                 Count--;
@@ -172,7 +142,7 @@ internal sealed class HashIndex
                 continue;
             }
 
-            var i = Hash(PrefixTrie.KeyOf(entry)) & mask;
+            var i = TKeys.HashOf(entry) & mask;
             while (fresh[i] is not null)
             {
                 i = (i + 1) & mask;
@@ -187,6 +157,83 @@ internal sealed class HashIndex
 
     /// <summary>Approximate bytes used by the slot array.</summary>
     public long ApproximateBytes => 24L + (8L * _slots.Length);
+}
+
+/// <summary>How a <see cref="HashTable{TKeys}"/> matches and rehashes its leaves.</summary>
+internal interface IHashKeys
+{
+    static abstract bool Matches(object leaf, ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2);
+
+    static abstract int HashOf(object leaf);
+}
+
+/// <summary>Leaves keyed by partition key: records of tables without a sort key, or partitions.</summary>
+internal readonly struct PartitionKeys : IHashKeys
+{
+    public static bool Matches(object leaf, ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2) => PrefixTrie.KeyOf(leaf).SequenceEqual(key);
+
+    public static int HashOf(object leaf) => HashIndex.Hash(PrefixTrie.KeyOf(leaf));
+}
+
+/// <summary>Records keyed by (partition key, sort key): the full-key item index of tables with a sort key.</summary>
+internal readonly struct ItemKeys : IHashKeys
+{
+    public static bool Matches(object leaf, ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2) =>
+        ItemCodec.RecordMatches(Unsafe.As<byte[]>(leaf), key, key2);
+
+    public static int HashOf(object leaf)
+    {
+        var record = Unsafe.As<byte[]>(leaf);
+        return HashIndex.Hash(ItemCodec.RecordPartitionKey(record), ItemCodec.RecordKey(record));
+    }
+}
+
+/// <summary>The seeded key hash used by every in-memory hash table (not stable across processes).</summary>
+internal static class HashIndex
+{
+    private static readonly ulong s_seed = (ulong)Random.Shared.NextInt64() | 1;
+
+    /// <summary>
+    /// A fast 64-bit multiply-mix hash over 8-byte words (in the style of wyhash/rapidhash), seeded per process so
+    /// that colliding keys cannot be precomputed. Keys here are short (most under 32 bytes), where this costs a
+    /// few nanoseconds; HashCode.AddBytes took about four times as long in the point-read benchmark.
+    /// </summary>
+    public static int Hash(ReadOnlySpan<byte> key) => (int)Fold(Hash64(key, s_seed));
+
+    /// <summary>The hash of a (partition key, sort key) pair.</summary>
+    public static int Hash(ReadOnlySpan<byte> pk, ReadOnlySpan<byte> sk) => (int)Fold(Hash64(sk, Hash64(pk, s_seed)));
+
+    private static ulong Fold(ulong h) => h ^ (h >> 32);
+
+    private static ulong Hash64(ReadOnlySpan<byte> key, ulong seed)
+    {
+        const ulong M1 = 0xa0761d6478bd642fUL;
+        const ulong M2 = 0xe7037ed1a0b428dbUL;
+        var h = seed ^ ((ulong)key.Length * M1);
+        ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(key);
+        var i = 0;
+        for (; i + 8 <= key.Length; i += 8)
+        {
+            var w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
+            h = Mix(h ^ w, M2);
+        }
+
+        ulong tail = 0;
+        for (var shift = 0; i < key.Length; i++, shift += 8)
+        {
+            tail |= (ulong)Unsafe.Add(ref start, i) << shift;
+        }
+
+        h = Mix(h ^ tail, M1);
+        return Mix(h, M2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Mix(ulong a, ulong b)
+    {
+        var high = Math.BigMul(a, b, out var low);
+        return high ^ low;
+    }
 }
 
 /// <summary>

@@ -17,7 +17,7 @@ internal sealed class IndexStore
         // The entry store always has a (synthetic, binary) sort key, even when the index itself has none.
         Entries = new TableStore(
             new TableSchema(table.Name + "#" + schema.Name, schema.PartitionKey, new KeyAttribute("~entry", ScalarType.Binary)),
-            table.Id, table.CreatedAt);
+            table.Id, table.CreatedAt, isIndex: true);
     }
 
     public IndexSchema Schema { get; }

@@ -257,15 +257,95 @@ internal static class ItemCodec
         value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 
     // ---------------------------------------------------------------- records
+    // A stored record: varint keyLength, key, varint (pkLength + 1) or 0, pk, attribute section.
+    // `key` orders the record in its container (the encoded sort key inside a partition, the encoded partition key
+    // in a table without a sort key, the entry key in an index). `pk` is present only where the key is not the
+    // partition key, so that a record alone identifies its item (the full-key item index relies on this). In table
+    // records the attribute section leaves out the key attributes: their values live once, in the header, and
+    // ItemLayout puts them back when the item is read.
 
-    /// <summary>Builds a stored record: <c>varint keyLength, key, attribute section</c>.</summary>
-    public static byte[] BuildRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> attributes)
+    /// <summary>Builds a stored record whose attribute section is copied as is.</summary>
+    public static byte[] BuildRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> attributes) =>
+        BuildRecord(key, null, attributes);
+
+    /// <summary>Builds a stored record with an optional partition-key segment.</summary>
+    public static byte[] BuildRecord(ReadOnlySpan<byte> key, byte[]? pk, ReadOnlySpan<byte> attributes)
     {
-        var prefix = VarIntLength((uint)key.Length);
-        var record = new byte[prefix + key.Length + attributes.Length];
-        WriteVarUInt(record, (uint)key.Length);
-        key.CopyTo(record.AsSpan(prefix));
-        attributes.CopyTo(record.AsSpan(prefix + key.Length));
+        var keyPrefix = VarIntLength((uint)key.Length);
+        var pkPrefix = pk is null ? 1 : VarIntLength((uint)pk.Length + 1);
+        var pkLength = pk?.Length ?? 0;
+        var record = new byte[keyPrefix + key.Length + pkPrefix + pkLength + attributes.Length];
+        var span = record.AsSpan();
+        WriteVarUInt(span, (uint)key.Length);
+        key.CopyTo(span[keyPrefix..]);
+        var at = keyPrefix + key.Length;
+        WriteVarUInt(span[at..], pk is null ? 0 : (uint)pk.Length + 1);
+        at += pkPrefix;
+        pk?.CopyTo(span[at..]);
+        attributes.CopyTo(span[(at + pkLength)..]);
+        return record;
+    }
+
+    /// <summary>
+    /// Builds a table record from a full attribute section, leaving out the key attributes
+    /// <paramref name="pkName"/> and <paramref name="skName"/> (their values are in the header).
+    /// </summary>
+    public static byte[] BuildTableRecord(ReadOnlySpan<byte> key, byte[]? pk, ReadOnlySpan<byte> attributes, string pkName, string? skName)
+    {
+        Span<byte> pkUtf8 = stackalloc byte[256];
+        Span<byte> skUtf8 = stackalloc byte[256];
+        var pkN = System.Text.Encoding.UTF8.GetBytes(pkName, pkUtf8);
+        var skN = skName is null ? -1 : System.Text.Encoding.UTF8.GetBytes(skName, skUtf8);
+
+        // Pass 1: find the byte ranges of the entries to keep.
+        var reader = new ItemReader(attributes, 0);
+        var count = reader.ReadCount();
+        var bodyStart = reader.Position;
+        Span<(int Start, int End)> dropped = stackalloc (int, int)[2];
+        var drops = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var entryStart = reader.Position;
+            var name = reader.ReadBytesSpan();
+            reader.SkipValue();
+            if (drops < 2 && (name.SequenceEqual(pkUtf8[..pkN]) || (skN >= 0 && name.SequenceEqual(skUtf8[..skN]))))
+            {
+                dropped[drops++] = (entryStart, reader.Position);
+            }
+        }
+
+        var bodyEnd = reader.Position;
+        var keptCount = (uint)(count - drops);
+        var keptBytes = bodyEnd - bodyStart;
+        for (var d = 0; d < drops; d++)
+        {
+            keptBytes -= dropped[d].End - dropped[d].Start;
+        }
+
+        // Pass 2: header, new count, kept entries.
+        var keyPrefix = VarIntLength((uint)key.Length);
+        var pkPrefix = pk is null ? 1 : VarIntLength((uint)pk.Length + 1);
+        var pkLength = pk?.Length ?? 0;
+        var record = new byte[keyPrefix + key.Length + pkPrefix + pkLength + VarIntLength(keptCount) + keptBytes];
+        var span = record.AsSpan();
+        WriteVarUInt(span, (uint)key.Length);
+        key.CopyTo(span[keyPrefix..]);
+        var at = keyPrefix + key.Length;
+        WriteVarUInt(span[at..], pk is null ? 0 : (uint)pk.Length + 1);
+        at += pkPrefix;
+        pk?.CopyTo(span[at..]);
+        at += pkLength;
+        at += WriteVarUInt(span[at..], keptCount);
+        var from = bodyStart;
+        for (var d = 0; d < drops; d++)
+        {
+            var part = attributes[from..dropped[d].Start];
+            part.CopyTo(span[at..]);
+            at += part.Length;
+            from = dropped[d].End;
+        }
+
+        attributes[from..bodyEnd].CopyTo(span[at..]);
         return record;
     }
 
@@ -284,12 +364,45 @@ internal static class ItemCodec
         return new ReadOnlySpan<byte>(record, reader.Position, (int)length);
     }
 
+    /// <summary>The partition key of a record: its pk segment, or its key when it has none.</summary>
+    public static ReadOnlySpan<byte> RecordPartitionKey(byte[] record)
+    {
+        var reader = new ItemReader(record, 0);
+        var keyLength = (int)reader.ReadVarUInt();
+        var keyStart = reader.Position;
+        reader.ReadSpan(keyLength);
+        var pk = reader.ReadVarUInt();
+        return pk == 0 ? new ReadOnlySpan<byte>(record, keyStart, keyLength) : reader.ReadSpan((int)pk - 1);
+    }
+
+    /// <summary>True when the record's pk segment and key equal <paramref name="pk"/> and <paramref name="sk"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool RecordMatches(byte[] record, ReadOnlySpan<byte> pk, ReadOnlySpan<byte> sk)
+    {
+        var reader = new ItemReader(record, 0);
+        var keyLength = (int)reader.ReadVarUInt();
+        if (!reader.ReadSpan(keyLength).SequenceEqual(sk))
+        {
+            return false;
+        }
+
+        var pkLength = (int)reader.ReadVarUInt() - 1;
+        return pkLength == pk.Length && reader.ReadSpan(pkLength).SequenceEqual(pk);
+    }
+
     /// <summary>Offset of the attribute section in a stored record.</summary>
     public static int RecordAttributesOffset(byte[] record)
     {
         var reader = new ItemReader(record, 0);
-        var length = reader.ReadVarUInt();
-        return reader.Position + (int)length;
+        var length = (int)reader.ReadVarUInt();
+        reader.ReadSpan(length);
+        var pk = reader.ReadVarUInt();
+        if (pk > 0)
+        {
+            reader.ReadSpan((int)pk - 1);
+        }
+
+        return reader.Position;
     }
 
     // ---------------------------------------------------------------- reading

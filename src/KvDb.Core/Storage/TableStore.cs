@@ -14,19 +14,41 @@ namespace KvDb.Storage;
 /// </remarks>
 internal sealed class TableStore
 {
-    private readonly HashIndex _hash = new();
+    private readonly HashTable<PartitionKeys> _hash = new();
+    private readonly HashTable<ItemKeys>? _items; // (pk, sk) -> record: one probe per point read in tables with a sort key
     private readonly PrefixTrie _partitionKeys = new();
     private readonly object _structureLock = new();
     private long _itemCount;
     private long _sizeBytes;
 
-    public TableStore(TableSchema schema, int id, DateTimeOffset createdAt)
+    /// <param name="schema">The table's (or index's) key schema.</param>
+    /// <param name="id">The table id (shared by an index with its table).</param>
+    /// <param name="createdAt">Creation time.</param>
+    /// <param name="isIndex">True for the entry store of a secondary index: records keep every attribute, and no item index is kept.</param>
+    public TableStore(TableSchema schema, int id, DateTimeOffset createdAt, bool isIndex = false)
     {
         Schema = schema;
         Id = id;
         CreatedAt = createdAt;
         HasSortKey = schema.SortKey is not null;
+        if (!isIndex)
+        {
+            Layout = new ItemLayout(schema);
+            if (HasSortKey)
+            {
+                _items = new HashTable<ItemKeys>();
+            }
+        }
     }
+
+    /// <summary>Where the key attributes of this table's records live; null for index entry stores (records hold everything).</summary>
+    public ItemLayout? Layout { get; }
+
+    /// <summary>Builds the stored record of an item whose encoded keys are <paramref name="pk"/> and <paramref name="sk"/>.</summary>
+    public byte[] BuildRecord(byte[] pk, byte[]? sk, Item item) =>
+        Layout is null
+            ? ItemCodec.BuildRecord(sk ?? pk, null, item.EncodedAttributes)
+            : ItemCodec.BuildTableRecord(sk ?? pk, sk is null ? null : pk, item.EncodedAttributes, Layout.PartitionKey.Name, Layout.SortKey?.Name);
 
     public TableSchema Schema { get; }
 
@@ -87,7 +109,19 @@ internal sealed class TableStore
         return HasSortKey ? (byte[]?)((Partition)leaf).Items.Get(sk) : (byte[])leaf;
     }
 
-    public Item ItemOf(byte[] record) => new(record, ItemCodec.RecordAttributesOffset(record));
+    /// <summary>The point read: one probe of the item index (tables with a sort key) or the partition index.</summary>
+    public byte[]? GetRecordFast(ReadOnlySpan<byte> pk, ReadOnlySpan<byte> sk)
+    {
+        if (_items is not null)
+        {
+            return (byte[]?)_items.Get(pk, sk, HashIndex.Hash(pk, sk));
+        }
+
+        return HasSortKey ? GetRecord(pk, HashIndex.Hash(pk), sk) : (byte[]?)_hash.Get(pk, HashIndex.Hash(pk));
+    }
+
+    public Item ItemOf(byte[] record) =>
+        Layout is null ? new(record, ItemCodec.RecordAttributesOffset(record)) : new(record, ItemCodec.RecordAttributesOffset(record), Layout);
 
     public ItemKey KeyOf(byte[] pk, byte[] record)
     {
@@ -130,6 +164,15 @@ internal sealed class TableStore
             {
                 old = (byte[]?)partition.Items.Set(record);
             }
+
+            if (_items is not null)
+            {
+                var sk = ItemCodec.RecordKey(record);
+                lock (_structureLock)
+                {
+                    _items.Set(pk, sk, HashIndex.Hash(pk, sk), record);
+                }
+            }
         }
 
         if (old is null)
@@ -165,6 +208,14 @@ internal sealed class TableStore
             }
 
             old = (byte[]?)partition.Items.Remove(sk);
+            if (old is not null && _items is not null)
+            {
+                lock (_structureLock)
+                {
+                    _items.Remove(pk, sk, HashIndex.Hash(pk, sk));
+                }
+            }
+
             if (old is not null && partition.Items.IsEmpty)
             {
                 lock (_structureLock)
