@@ -62,6 +62,7 @@ internal sealed partial class KvEngine
     private void Recover()
     {
         var clock = Stopwatch.StartNew();
+        _recovering = true;
         var directory = _directory!;
         foreach (var leftover in System.IO.Directory.EnumerateFiles(directory, "*.tmp"))
         {
@@ -129,6 +130,12 @@ internal sealed partial class KvEngine
 
         pipeline.Drain();
         _replay = null;
+        _recovering = false;
+        foreach (var table in _tables.Values)
+        {
+            table.RebuildItemIndex();
+        }
+
         _sequence = last;
         _feed.Reset(last);
         _wal = new WriteAheadLog(directory, _options.Durability, last + 1);

@@ -26,6 +26,7 @@ internal sealed partial class KvEngine : IKvStore
     private long _sequence;
     private long _logBytesSinceCheckpoint;
     private volatile bool _disposed;
+    private bool _recovering;
 
     /// <summary>Opens an in-memory engine.</summary>
     public KvEngine(KvDbOptions options)
@@ -89,6 +90,11 @@ internal sealed partial class KvEngine : IKvStore
     private TableStore AddTable(TableSchema schema, int id, DateTimeOffset createdAt)
     {
         var table = new TableStore(schema, id, createdAt);
+        if (_recovering)
+        {
+            table.SuspendItemIndex();
+        }
+
         foreach (var index in schema.Indexes)
         {
             table.AddIndex(new IndexStore(index, table) { IsActive = true });

@@ -18,8 +18,19 @@ internal sealed class HashTable<TKeys>
 {
     private static readonly object s_tombstone = new();
 
-    private object?[] _slots = new object?[16];
+    private object?[] _slots;
     private int _used; // live + tombstones
+
+    public HashTable(int expectedCount = 0)
+    {
+        var capacity = 16;
+        while (capacity * 3 < expectedCount * 4 + 4)
+        {
+            capacity *= 2;
+        }
+
+        _slots = new object?[capacity];
+    }
 
     public int Count { get; private set; }
 

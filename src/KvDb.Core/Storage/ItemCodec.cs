@@ -271,19 +271,24 @@ internal static class ItemCodec
     /// <summary>Builds a stored record with an optional partition-key segment.</summary>
     public static byte[] BuildRecord(ReadOnlySpan<byte> key, byte[]? pk, ReadOnlySpan<byte> attributes)
     {
-        var keyPrefix = VarIntLength((uint)key.Length);
-        var pkPrefix = pk is null ? 1 : VarIntLength((uint)pk.Length + 1);
-        var pkLength = pk?.Length ?? 0;
-        var record = new byte[keyPrefix + key.Length + pkPrefix + pkLength + attributes.Length];
-        var span = record.AsSpan();
-        WriteVarUInt(span, (uint)key.Length);
-        key.CopyTo(span[keyPrefix..]);
-        var at = keyPrefix + key.Length;
-        WriteVarUInt(span[at..], pk is null ? 0 : (uint)pk.Length + 1);
-        at += pkPrefix;
-        pk?.CopyTo(span[at..]);
-        attributes.CopyTo(span[(at + pkLength)..]);
+        var record = new byte[HeaderLength(key, pk) + attributes.Length];
+        var at = WriteHeader(record, key, pk);
+        attributes.CopyTo(record.AsSpan(at));
         return record;
+    }
+
+    private static int HeaderLength(ReadOnlySpan<byte> key, byte[]? pk) =>
+        VarIntLength((uint)key.Length) + key.Length + (pk is null ? 1 : VarIntLength((uint)pk.Length + 1) + pk.Length);
+
+    // Writes `varint keyLength, key, varint (pkLength + 1) or 0, pk`; returns the bytes written.
+    private static int WriteHeader(Span<byte> span, ReadOnlySpan<byte> key, byte[]? pk)
+    {
+        var at = WriteVarUInt(span, (uint)key.Length);
+        key.CopyTo(span[at..]);
+        at += key.Length;
+        at += WriteVarUInt(span[at..], pk is null ? 0 : (uint)pk.Length + 1);
+        pk?.CopyTo(span[at..]);
+        return at + (pk?.Length ?? 0);
     }
 
     /// <summary>
@@ -323,18 +328,9 @@ internal static class ItemCodec
         }
 
         // Pass 2: header, new count, kept entries.
-        var keyPrefix = VarIntLength((uint)key.Length);
-        var pkPrefix = pk is null ? 1 : VarIntLength((uint)pk.Length + 1);
-        var pkLength = pk?.Length ?? 0;
-        var record = new byte[keyPrefix + key.Length + pkPrefix + pkLength + VarIntLength(keptCount) + keptBytes];
+        var record = new byte[HeaderLength(key, pk) + VarIntLength(keptCount) + keptBytes];
         var span = record.AsSpan();
-        WriteVarUInt(span, (uint)key.Length);
-        key.CopyTo(span[keyPrefix..]);
-        var at = keyPrefix + key.Length;
-        WriteVarUInt(span[at..], pk is null ? 0 : (uint)pk.Length + 1);
-        at += pkPrefix;
-        pk?.CopyTo(span[at..]);
-        at += pkLength;
+        var at = WriteHeader(span, key, pk);
         at += WriteVarUInt(span[at..], keptCount);
         var from = bodyStart;
         for (var d = 0; d < drops; d++)

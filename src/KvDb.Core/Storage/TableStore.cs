@@ -15,7 +15,8 @@ namespace KvDb.Storage;
 internal sealed class TableStore
 {
     private readonly HashTable<PartitionKeys> _hash = new();
-    private readonly HashTable<ItemKeys>? _items; // (pk, sk) -> record: one probe per point read in tables with a sort key
+    private HashTable<ItemKeys>? _items; // (pk, sk) -> record: one probe per point read in tables with a sort key
+    private bool _itemIndexSuspended;
     private readonly PrefixTrie _partitionKeys = new();
     private readonly object _structureLock = new();
     private long _itemCount;
@@ -165,7 +166,7 @@ internal sealed class TableStore
                 old = (byte[]?)partition.Items.Set(record);
             }
 
-            if (_items is not null)
+            if (_items is not null && !_itemIndexSuspended)
             {
                 var sk = ItemCodec.RecordKey(record);
                 lock (_structureLock)
@@ -208,7 +209,7 @@ internal sealed class TableStore
             }
 
             old = (byte[]?)partition.Items.Remove(sk);
-            if (old is not null && _items is not null)
+            if (old is not null && _items is not null && !_itemIndexSuspended)
             {
                 lock (_structureLock)
                 {
@@ -234,6 +235,37 @@ internal sealed class TableStore
         }
 
         return old;
+    }
+
+    /// <summary>
+    /// Recovery: stop maintaining the item index (replay workers would all contend for its lock); readers are not
+    /// running yet. <see cref="RebuildItemIndex"/> builds it once, pre-sized, when replay is done.
+    /// </summary>
+    public void SuspendItemIndex() => _itemIndexSuspended = _items is not null;
+
+    public void RebuildItemIndex()
+    {
+        if (!_itemIndexSuspended)
+        {
+            return;
+        }
+
+        var index = new HashTable<ItemKeys>((int)Math.Min(ItemCount, int.MaxValue / 2));
+        var partitions = _partitionKeys.ScanAll();
+        while (partitions.MoveNext())
+        {
+            var partition = (Partition)partitions.Current!;
+            var items = partition.ScanAll();
+            while (items.MoveNext())
+            {
+                var record = (byte[])items.Current!;
+                var sk = ItemCodec.RecordKey(record);
+                index.Set(partition.Key, sk, HashIndex.Hash(partition.Key, sk), record);
+            }
+        }
+
+        _items = index;
+        _itemIndexSuspended = false;
     }
 
     public TableDescription Describe() => new(CurrentSchema, ItemCount, PartitionCount, SizeBytes, CreatedAt);
