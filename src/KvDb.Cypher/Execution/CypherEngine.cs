@@ -1,0 +1,203 @@
+using System.Collections;
+using System.Reflection;
+using KvDb.Cypher.Ast;
+using KvDb.Cypher.Parsing;
+using KvDb.Cypher.Planning;
+using KvDb.Cypher.Storage;
+
+namespace KvDb.Cypher.Execution;
+
+/// <summary>Parse, bind, plan, run and commit one statement.</summary>
+internal static class CypherEngine
+{
+    public static async ValueTask<CypherResult> ExecuteAsync(GraphStore graph, string text, object? parameters, CancellationToken cancellationToken, bool hashDbMerge = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var statement = CypherParser.Parse(text);
+        if (hashDbMerge)
+        {
+            statement = HashDbCompatibility.Rewrite(statement);
+        }
+
+        try
+        {
+            Binding.Binder.Bind(statement);
+        }
+        catch (CypherException ex) when (ex.Subject is not null)
+        {
+            throw ErrorMessages.Locate(ex, text);
+        }
+
+        var parameterValues = ConvertParameters(parameters);
+        await graph.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var writes = statement.Queries.Any(q => q.Clauses.Any(c => c is CreateClause or MergeClause or SetClause or RemoveClause or DeleteClause));
+        if (writes && !statement.Explain)
+        {
+            await graph.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var tx = new GraphTransaction(graph, cancellationToken);
+            var (root, columns) = await new Planner(tx).PlanAsync(statement).ConfigureAwait(false);
+            if (statement.Explain)
+            {
+                return new CypherResult(columns, [], tx.Statistics, root.Explain());
+            }
+
+            var ctx = new EvalContext(tx, parameterValues, Random.Shared);
+            var rows = new List<Row>();
+            await foreach (var row in root.RunAsync(ctx).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(row);
+            }
+
+            await tx.CommitAsync().ConfigureAwait(false);
+            var output = new List<IReadOnlyList<object?>>(rows.Count);
+            var converter = new ResultConverter(tx);
+            foreach (var row in rows)
+            {
+                var values = new object?[columns.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = await converter.ConvertAsync(row[columns[i]]).ConfigureAwait(false);
+                }
+
+                output.Add(values);
+            }
+
+            return new CypherResult(columns, output, tx.Statistics, null);
+        }
+        finally
+        {
+            if (writes && !statement.Explain)
+            {
+                graph.WriteLock.Release();
+            }
+        }
+    }
+
+    /// <summary>Parameters from a dictionary or the public properties of an object (e.g. an anonymous type).</summary>
+    internal static IReadOnlyDictionary<string, object?> ConvertParameters(object? parameters)
+    {
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        switch (parameters)
+        {
+            case null:
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                foreach (var (k, v) in pairs)
+                {
+                    result[k] = ToCypher(v, k);
+                }
+
+                break;
+            case IDictionary dictionary:
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    var key = entry.Key as string ?? throw new ArgumentException("Parameter names must be strings.", nameof(parameters));
+                    result[key] = ToCypher(entry.Value, key);
+                }
+
+                break;
+            default:
+                foreach (var property in parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    if (property.GetIndexParameters().Length == 0)
+                    {
+                        result[property.Name] = ToCypher(property.GetValue(parameters), property.Name);
+                    }
+                }
+
+                break;
+        }
+
+        return result;
+    }
+
+    private static object? ToCypher(object? value, string name) => value switch
+    {
+        null => null,
+        string s => s,
+        bool b => b,
+        long l => l,
+        int i => (long)i,
+        short s16 => (long)s16,
+        byte u8 => (long)u8,
+        sbyte s8 => (long)s8,
+        ushort u16 => (long)u16,
+        uint u32 => (long)u32,
+        ulong u64 when u64 <= long.MaxValue => (long)u64,
+        double d => d,
+        float f => (double)f,
+        decimal m => (double)m,
+        char c => c.ToString(),
+        CypherNode n => new NodeRef(n.Id),
+        IDictionary dictionary => dictionary.Cast<DictionaryEntry>().ToDictionary(e => e.Key as string ?? throw BadParameter(name, e.Key), e => ToCypher(e.Value, name), StringComparer.Ordinal),
+        IEnumerable<KeyValuePair<string, object?>> pairs => pairs.ToDictionary(p => p.Key, p => ToCypher(p.Value, name), StringComparer.Ordinal),
+        IEnumerable list => list.Cast<object?>().Select(v => ToCypher(v, name)).ToList(),
+        _ => throw BadParameter(name, value),
+    };
+
+    private static CypherException BadParameter(string name, object? value) =>
+        new(CypherErrorClass.TypeError, CypherErrorCode.InvalidParameterType, $"Parameter '{name}' has a type Cypher cannot represent: {value?.GetType().Name ?? "null"}");
+
+    /// <summary>Turns runtime values into the public result types, reading final node and relationship state.</summary>
+    private sealed class ResultConverter(GraphTransaction tx)
+    {
+        public async ValueTask<object?> ConvertAsync(object? value)
+        {
+            switch (value)
+            {
+                case NodeRef n:
+                    return await NodeAsync(n).ConfigureAwait(false);
+                case RelRef r:
+                    return Rel(r);
+                case PathValue p:
+                    {
+                        var nodes = new List<CypherNode>();
+                        foreach (var n in p.Nodes)
+                        {
+                            nodes.Add(await NodeAsync(n).ConfigureAwait(false));
+                        }
+
+                        return new CypherPath(nodes, p.Relationships.Select(Rel).ToList());
+                    }
+
+                case IReadOnlyDictionary<string, object?> m:
+                    {
+                        var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                        foreach (var (k, v) in m)
+                        {
+                            map[k] = await ConvertAsync(v).ConfigureAwait(false);
+                        }
+
+                        return map;
+                    }
+
+                case IReadOnlyList<object?> l:
+                    {
+                        var list = new List<object?>(l.Count);
+                        foreach (var v in l)
+                        {
+                            list.Add(await ConvertAsync(v).ConfigureAwait(false));
+                        }
+
+                        return list;
+                    }
+
+                default:
+                    return value;
+            }
+        }
+
+        private async ValueTask<CypherNode> NodeAsync(NodeRef n)
+        {
+            var state = await tx.LoadNodeAsync(n.Id).ConfigureAwait(false);
+            return new CypherNode(n.Id, state?.Labels.ToList() ?? [], new Dictionary<string, object?>(state?.Properties ?? [], StringComparer.Ordinal));
+        }
+
+        private CypherRelationship Rel(RelRef r) =>
+            new(r.Id, r.Type, r.Start, r.End, new Dictionary<string, object?>(tx.GetRel(r).Properties, StringComparer.Ordinal));
+    }
+}

@@ -1,0 +1,19 @@
+namespace KvDb.Cypher.Execution;
+
+/// <summary>A node while a statement runs: only its id; labels and properties are read through the transaction.</summary>
+internal sealed record NodeRef(long Id);
+
+/// <summary>A relationship while a statement runs: id, type and end points (immutable); properties via the transaction.</summary>
+internal sealed record RelRef(long Id, string Type, long Start, long End)
+{
+    public long Other(long node) => node == Start ? End : Start;
+}
+
+/// <summary>A path while a statement runs.</summary>
+internal sealed record PathValue(IReadOnlyList<NodeRef> Nodes, IReadOnlyList<RelRef> Relationships)
+{
+    public bool Equals(PathValue? other) =>
+        other is not null && other.Nodes.SequenceEqual(Nodes) && other.Relationships.SequenceEqual(Relationships);
+
+    public override int GetHashCode() => HashCode.Combine(Nodes.Count, Nodes[0].Id, Relationships.Count);
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace KvDb.Cypher.Storage;
+
+/// <summary>
+/// Item layout of one graph (one Core table, partition key "pk" S, sort key "sk" S):
+/// <list type="bullet">
+/// <item>node: pk = "n" + id (16 hex digits), sk = "#"; attributes id (N), labels (L of S), props (M), nk = "n"
+/// (the sparse global index "nodes" on nk lists every node).</item>
+/// <item>label membership: pk = node pk, sk = "l" + label; attributes lbl (S), nid (N). The global index "labels"
+/// (lbl, nid) lists the nodes of a label and counts them for the planner.</item>
+/// <item>relationship, stored twice: under its start node with sk = "o" + T + end + rid, and under its end node with
+/// sk = "i" + T + start + rid, where T = type length (4 hex digits) + type and ids are 16 hex digits; attributes
+/// rid, start, end (N), type (S), props (M). Expanding a node by direction and type is one BeginsWith query on
+/// its partition; parallel relationships differ in rid. The length prefix keeps "A" from matching "AB".</item>
+/// <item>counters: pk = "#meta", sk = "#"; attributes nextNode, nextRel (N).</item>
+/// </list>
+/// </summary>
+internal static class GraphKeys
+{
+    public const string PartitionKey = "pk";
+    public const string SortKey = "sk";
+    public const string NodeSortKey = "#";
+    public const string NodesIndex = "nodes";
+    public const string LabelsIndex = "labels";
+    public const string MetaPartition = "#meta";
+
+    public static string NodePk(long id) => "n" + Hex(id);
+
+    public static string Hex(long id) => ((ulong)id).ToString("x16", CultureInfo.InvariantCulture);
+
+    public static string TypePart(string type) => type.Length.ToString("x4", CultureInfo.InvariantCulture) + type;
+
+    public static string LabelSk(string label) => "l" + label;
+
+    public static string OutSk(string type, long end, long rid) => "o" + TypePart(type) + Hex(end) + Hex(rid);
+
+    public static string InSk(string type, long start, long rid) => "i" + TypePart(type) + Hex(start) + Hex(rid);
+
+    /// <summary>The sort-key prefix of a node's relationships in one direction ('o' or 'i'), optionally of one type.</summary>
+    public static string Prefix(char direction, string? type) => type is null ? direction.ToString() : direction + TypePart(type);
+
+    public static string TableName(string graph) => "cypher.graph." + graph;
+}

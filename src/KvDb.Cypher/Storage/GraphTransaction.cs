@@ -1,0 +1,269 @@
+using KvDb.Cypher.Execution;
+
+namespace KvDb.Cypher.Storage;
+
+/// <summary>The current state of a node inside a statement.</summary>
+internal sealed class NodeState
+{
+    public required long Id { get; init; }
+
+    public required List<string> Labels { get; set; }
+
+    public required Dictionary<string, object?> Properties { get; set; }
+
+    public required HashSet<string> StoredLabels { get; init; }
+
+    public bool Created { get; init; }
+
+    public bool Deleted { get; set; }
+
+    public bool DetachChecked { get; set; } = true;
+
+    public bool Dirty { get; set; }
+}
+
+/// <summary>The current state of a relationship inside a statement.</summary>
+internal sealed class RelState
+{
+    public required RelRef Ref { get; init; }
+
+    public required Dictionary<string, object?> Properties { get; set; }
+
+    public bool Created { get; init; }
+
+    public bool Deleted { get; set; }
+
+    public bool Dirty { get; set; }
+}
+
+/// <summary>
+/// The reads and buffered writes of one statement. Reads see the statement's own writes (an overlay over the
+/// store); <see cref="CommitAsync"/> writes everything as one Core transaction, so a failing statement changes
+/// nothing. Core transactions hold at most 100 items: a node is 1 item plus 1 per label, a relationship 2.
+/// </summary>
+internal sealed partial class GraphTransaction(GraphStore graph, CancellationToken cancellationToken)
+{
+    private readonly Dictionary<long, NodeState?> _nodes = [];
+    private readonly Dictionary<long, RelState> _rels = [];
+    private readonly Dictionary<long, List<RelState>> _createdByNode = [];
+    private long _nextNode = -1;
+    private long _nextRel = -1;
+    private bool _countersDirty;
+    private int _nodesCreated;
+    private int _nodesDeleted;
+    private int _relsCreated;
+    private int _relsDeleted;
+    private int _propertiesSet;
+    private int _labelsAdded;
+    private int _labelsRemoved;
+
+    public GraphStore Graph => graph;
+
+    public CancellationToken CancellationToken => cancellationToken;
+
+    public CypherStatistics Statistics => new(_nodesCreated, _nodesDeleted, _relsCreated, _relsDeleted, _propertiesSet, _labelsAdded, _labelsRemoved);
+
+    private IKvStore Store => graph.Store;
+
+    private string Table => graph.TableName;
+
+    /// <summary>The node's current state, or null when it does not exist or was deleted by this statement.</summary>
+    public async ValueTask<NodeState?> GetNodeAsync(long id)
+    {
+        var state = await LoadNodeAsync(id).ConfigureAwait(false);
+        return state is { Deleted: false } ? state : null;
+    }
+
+    /// <summary>The node's state even when deleted in this statement (deleted nodes still answer id()).</summary>
+    public async ValueTask<NodeState?> LoadNodeAsync(long id)
+    {
+        if (_nodes.TryGetValue(id, out var cached))
+        {
+            return cached;
+        }
+
+        var item = await Store.GetItemAsync(new GetItemRequest(Table, new ItemKey(GraphKeys.NodePk(id), GraphKeys.NodeSortKey)), cancellationToken).ConfigureAwait(false);
+        var state = item is null ? null : NodeFromItem(item);
+        _nodes[id] = state;
+        return state;
+    }
+
+    /// <summary>Reads the nodes not yet cached with batch gets of 100 keys (one round trip each in a cluster).</summary>
+    private async ValueTask PrefetchNodesAsync(IEnumerable<long> ids)
+    {
+        foreach (var chunk in ids.Where(id => !_nodes.ContainsKey(id)).Chunk(100))
+        {
+            var keys = chunk.Select(id => new ItemKey(GraphKeys.NodePk(id), GraphKeys.NodeSortKey)).ToList();
+            var found = await Store.BatchGetItemAsync([new BatchGetTable(Table, keys)], cancellationToken).ConfigureAwait(false);
+            foreach (var id in chunk)
+            {
+                _nodes[id] = null;
+            }
+
+            if (found.Items.TryGetValue(Table, out var items))
+            {
+                foreach (var item in items)
+                {
+                    var state = NodeFromItem(item);
+                    _nodes[state.Id] = state;
+                }
+            }
+        }
+    }
+
+    private static NodeState NodeFromItem(Item item)
+    {
+        var labels = item["labels"].AsList().Select(l => l.AsString()).ToList();
+        return new NodeState
+        {
+            Id = item["id"].AsNumber().ToInt64(),
+            Labels = labels,
+            StoredLabels = [.. labels],
+            Properties = ValueCodec.DecodeMap(item["props"].AsMap()),
+        };
+    }
+
+    public RelState GetRel(RelRef rel) => _rels.TryGetValue(rel.Id, out var s)
+        ? s
+        : throw new InvalidOperationException($"Relationship {rel.Id} was not read through this transaction.");
+
+    /// <summary>Ids of all live nodes, or of those with <paramref name="label"/>, in id order.</summary>
+    public async ValueTask<List<long>> NodeIdsAsync(string? label)
+    {
+        var ids = new SortedSet<long>();
+        ItemKey? start = null;
+        do
+        {
+            var request = new QueryRequest(Table)
+            {
+                IndexName = label is null ? GraphKeys.NodesIndex : GraphKeys.LabelsIndex,
+                PartitionKey = label is null ? AttributeValue.FromString("n") : AttributeValue.FromString(label),
+                ExclusiveStartKey = start,
+            };
+            var page = await Store.QueryAsync(request, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                if (label is null)
+                {
+                    var id = item["id"].AsNumber().ToInt64();
+                    if (!_nodes.ContainsKey(id))
+                    {
+                        _nodes[id] = NodeFromItem(item);
+                    }
+
+                    ids.Add(id);
+                }
+                else
+                {
+                    ids.Add(item["nid"].AsNumber().ToInt64());
+                }
+            }
+
+            start = page.LastEvaluatedKey;
+        }
+        while (start is not null);
+
+        foreach (var (id, state) in _nodes)
+        {
+            if (state is { Deleted: false } && (label is null || state.Labels.Contains(label)))
+            {
+                ids.Add(id);
+            }
+        }
+
+        await PrefetchNodesAsync(ids).ConfigureAwait(false);
+        var result = new List<long>(ids.Count);
+        foreach (var id in ids)
+        {
+            var state = await GetNodeAsync(id).ConfigureAwait(false);
+            if (state is not null && (label is null || state.Labels.Contains(label)))
+            {
+                result.Add(id);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>How many nodes carry <paramref name="label"/> (or all nodes), as stored (for planning).</summary>
+    public async ValueTask<long> CountNodesAsync(string? label)
+    {
+        var page = await Store.QueryAsync(new QueryRequest(Table)
+        {
+            IndexName = label is null ? GraphKeys.NodesIndex : GraphKeys.LabelsIndex,
+            PartitionKey = AttributeValue.FromString(label ?? "n"),
+            CountOnly = true,
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Count;
+    }
+
+    /// <summary>
+    /// The live relationships of a node: outgoing, incoming or both, of the given types (all types when empty).
+    /// Each is one sort-key prefix query on the node's partition. A self-loop is returned once for "both".
+    /// </summary>
+    public async ValueTask<List<RelRef>> ExpandAsync(long node, Ast.RelDirection direction, IReadOnlyList<string> types)
+    {
+        var result = new List<RelRef>();
+        var seen = new HashSet<long>();
+        foreach (var dir in direction switch { Ast.RelDirection.Outgoing => "o", Ast.RelDirection.Incoming => "i", _ => "oi" })
+        {
+            var typeList = types.Count == 0 ? [null] : types.Distinct().Select(t => (string?)t).ToArray();
+            foreach (var type in typeList)
+            {
+                ItemKey? start = null;
+                do
+                {
+                    var page = await Store.QueryAsync(new QueryRequest(Table)
+                    {
+                        PartitionKey = AttributeValue.FromString(GraphKeys.NodePk(node)),
+                        SortKeyCondition = KeyCondition.BeginsWith(AttributeValue.FromString(GraphKeys.Prefix(dir, type))),
+                        ExclusiveStartKey = start,
+                    }, cancellationToken).ConfigureAwait(false);
+                    foreach (var item in page.Items)
+                    {
+                        var rel = RelFromItem(item);
+                        if (!_rels.TryGetValue(rel.Id, out var state))
+                        {
+                            state = new RelState { Ref = rel, Properties = ValueCodec.DecodeMap(item["props"].AsMap()) };
+                            _rels[rel.Id] = state;
+                        }
+
+                        if (!state.Deleted && seen.Add(rel.Id))
+                        {
+                            result.Add(state.Ref);
+                        }
+                    }
+
+                    start = page.LastEvaluatedKey;
+                }
+                while (start is not null);
+            }
+        }
+
+        if (_createdByNode.TryGetValue(node, out var created))
+        {
+            foreach (var state in created)
+            {
+                var r = state.Ref;
+                var matchesDirection = direction switch
+                {
+                    Ast.RelDirection.Outgoing => r.Start == node,
+                    Ast.RelDirection.Incoming => r.End == node,
+                    _ => true,
+                };
+                if (!state.Deleted && matchesDirection && (types.Count == 0 || types.Contains(r.Type)) && seen.Add(r.Id))
+                {
+                    result.Add(r);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static RelRef RelFromItem(Item item) => new(
+        item["rid"].AsNumber().ToInt64(),
+        item["type"].AsString(),
+        item["start"].AsNumber().ToInt64(),
+        item["end"].AsNumber().ToInt64());
+}

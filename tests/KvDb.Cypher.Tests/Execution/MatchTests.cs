@@ -1,0 +1,120 @@
+namespace KvDb.Cypher.Tests.Execution;
+
+public sealed class MatchTests : CypherTestBase
+{
+    private void Social() => Run("""
+        CREATE (a:Person {name: 'Ann', age: 30}), (b:Person {name: 'Bob', age: 25}), (c:Person {name: 'Cid'}),
+               (p:Post {title: 'Hi'}),
+               (a)-[:KNOWS {since: 2020}]->(b), (b)-[:KNOWS]->(c), (a)-[:LIKES]->(p), (c)-[:WROTE]->(p)
+        """);
+
+    [Fact]
+    public void Create_ThenMatchByLabel_ReturnsNodes()
+    {
+        Social();
+        Assert.Equal(["'Ann'", "'Bob'", "'Cid'"], SortedRows("MATCH (n:Person) RETURN n.name"));
+        Assert.Equal(["'Hi'"], Rows("MATCH (n:Post) RETURN n.title"));
+        Assert.Equal(["4"], Rows("MATCH (n) RETURN count(n)"));
+    }
+
+    [Fact]
+    public void Match_Directions_FollowStoredDirection()
+    {
+        Social();
+        Assert.Equal(["'Ann' | 'Bob'", "'Bob' | 'Cid'"], SortedRows("MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name"));
+        Assert.Equal(["'Bob' | 'Ann'", "'Cid' | 'Bob'"], SortedRows("MATCH (a)<-[:KNOWS]-(b) RETURN a.name, b.name"));
+        Assert.Equal(["'Ann' | 'Bob'", "'Bob' | 'Ann'", "'Bob' | 'Cid'", "'Cid' | 'Bob'"], SortedRows("MATCH (a)-[:KNOWS]-(b) RETURN a.name, b.name"));
+    }
+
+    [Fact]
+    public void Match_SeveralTypesAndProperties_Filters()
+    {
+        Social();
+        Assert.Equal(["'Hi'"], SortedRows("MATCH (a {name: 'Ann'})-[:LIKES|WROTE]->(p) RETURN p.title"));
+        Assert.Equal(["'Bob'"], Rows("MATCH (a)-[r:KNOWS {since: 2020}]->(b) RETURN b.name"));
+        Assert.Equal(["2020"], Rows("MATCH (:Person {name: 'Ann'})-[r]->(:Person) RETURN r.since"));
+    }
+
+    [Fact]
+    public void Match_ChainAndCommaPatterns_ShareVariables()
+    {
+        Social();
+        Assert.Equal(["'Ann' | 'Bob' | 'Cid'"], Rows("MATCH (a)-[:KNOWS]->(b)-[:KNOWS]->(c) RETURN a.name, b.name, c.name"));
+        Assert.Equal(["'Ann' | 'Cid'"], Rows("MATCH (a)-[:LIKES]->(p), (c)-[:WROTE]->(p) RETURN a.name, c.name"));
+    }
+
+    [Fact]
+    public void Match_RelationshipIsNeverUsedTwice()
+    {
+        Run("CREATE (a:N {v: 1})-[:R]->(b:N {v: 2})");
+        // Undirected a-b-a would reuse the one relationship: no rows.
+        Assert.Empty(Rows("MATCH (x)-[:R]-(y)-[:R]-(z) RETURN x, z"));
+        Run("MATCH (a:N {v: 1}), (b:N {v: 2}) CREATE (a)-[:R]->(b)");
+        Assert.Equal(4, Rows("MATCH (x)-[:R]-(y)-[:R]-(z) RETURN x.v, z.v").Count);
+        Assert.Equal(2, Rows("MATCH (x)-[r1:R]->(y), (x)-[r2:R]->(y) RETURN r1, r2").Count);
+    }
+
+    [Fact]
+    public void Where_NullSemantics_DropUnknownRows()
+    {
+        Social();
+        Assert.Equal(["'Bob'"], Rows("MATCH (n:Person) WHERE n.age < 30 RETURN n.name"));
+        Assert.Equal(["'Cid'"], Rows("MATCH (n:Person) WHERE n.age IS NULL RETURN n.name"));
+        Assert.Equal(["'Ann'", "'Bob'"], SortedRows("MATCH (n:Person) WHERE NOT n.age IS NULL RETURN n.name"));
+        Assert.Empty(Rows("MATCH (n:Person) WHERE n.age = null RETURN n.name"));
+        Assert.Equal(["'Ann'", "'Cid'"], SortedRows("MATCH (n:Person) WHERE n.age > 26 OR n.name = 'Cid' RETURN n.name"));
+        Assert.Equal(["'Ann'"], Rows("MATCH (n) WHERE n:Person AND n.name STARTS WITH 'A' RETURN n.name"));
+        Assert.Equal(["'Bob'"], Rows("MATCH (n) WHERE n.name ENDS WITH 'b' RETURN n.name"));
+        Assert.Equal(["'Cid'"], Rows("MATCH (n) WHERE n.name CONTAINS 'i' RETURN n.name"));
+        Assert.Equal(["'Ann'", "'Cid'"], SortedRows("MATCH (n) WHERE n.name IN ['Ann', 'Cid'] RETURN n.name"));
+        Assert.Equal(["'Ann'", "'Bob'"], SortedRows("MATCH (n) WHERE n.name =~ '[AB].*' RETURN n.name"));
+        Assert.Equal(["'Bob'"], SortedRows("MATCH (n:Person) WHERE n.age < 30 XOR n.age IS NULL OR n.name = 'Bob' RETURN n.name"));
+    }
+
+    [Fact]
+    public void Return_NodesRelationshipsAndPaths_AreTyped()
+    {
+        Social();
+        var result = Run("MATCH p = (a:Person {name: 'Ann'})-[r:KNOWS]->(b) RETURN a, r, p");
+        Assert.Equal(["a", "r", "p"], result.Columns);
+        var a = Assert.IsType<CypherNode>(result.Rows[0][0]);
+        Assert.Equal(["Person"], a.Labels);
+        Assert.Equal(30L, a.Properties["age"]);
+        var r = Assert.IsType<CypherRelationship>(result.Rows[0][1]);
+        Assert.Equal("KNOWS", r.Type);
+        Assert.Equal(a.Id, r.StartNodeId);
+        var p = Assert.IsType<CypherPath>(result.Rows[0][2]);
+        Assert.Equal(1, p.Length);
+        Assert.Equal("Bob", p.Nodes[1].Properties["name"]);
+    }
+
+    [Fact]
+    public void Properties_KeepCypherTypes()
+    {
+        Run("CREATE (:T {i: 1, f: 1.0, s: '1', b: true, l: [1, 2.5, 'x'], neg: -0.5, big: 9223372036854775807})");
+        Assert.Equal(["1 | 1.0 | '1' | true | [1, 2.5, 'x'] | -0.5 | 9223372036854775807"], Rows("MATCH (t:T) RETURN t.i, t.f, t.s, t.b, t.l, t.neg, t.big"));
+        Assert.Equal(["true | false"], Rows("MATCH (t:T) RETURN t.i = t.f, t.i = t.s"));
+        var result = Run("MATCH (t:T) RETURN t.i, t.f");
+        Assert.IsType<long>(result.Rows[0][0]);
+        Assert.IsType<double>(result.Rows[0][1]);
+    }
+
+    [Fact]
+    public void NamedGraphs_AreSeparate()
+    {
+        Db.Graph("social").Cypher("CREATE (:A {n: 1})");
+        Db.Graph("other").Cypher("CREATE (:A {n: 2}), (:A {n: 3})");
+        Assert.Equal(["1"], Db.Graph("social").Cypher("MATCH (a:A) RETURN count(a)").Rows.Select(r => CypherValueText.Format(r[0])).ToList());
+        Assert.Equal(["2"], Db.Graph("other").Cypher("MATCH (a:A) RETURN count(a)").Rows.Select(r => CypherValueText.Format(r[0])).ToList());
+        Assert.Empty(Rows("MATCH (a:A) RETURN a"));
+    }
+
+    [Fact]
+    public void Parameters_AreUsedEverywhere()
+    {
+        Run("CREATE (:P {name: $name, tags: $tags})", new { name = "Ann", tags = new[] { "x", "y" } });
+        Assert.Equal(["'Ann' | ['x', 'y']"], Rows("MATCH (p:P {name: $n}) RETURN p.name, p.tags", new Dictionary<string, object?> { ["n"] = "Ann" }));
+        var ex = Fails("MATCH (p:P {name: $missing}) RETURN p");
+        Assert.Equal(CypherErrorClass.ParameterMissing, ex.ErrorClass);
+    }
+}
