@@ -133,8 +133,33 @@ internal sealed partial class KvEngine
         {
             if (_checkpointTask is null || _checkpointTask.IsCompleted)
             {
-                _checkpointTask = Task.Run(async () => await CheckpointAsync().ConfigureAwait(false));
+                _checkpointTask = Task.Run(CheckpointInBackgroundAsync);
             }
+        }
+    }
+
+    /// <summary>The failure of the last automatic checkpoint, if it failed (the log is kept, so nothing is lost).</summary>
+    internal Exception? LastBackgroundCheckpointFailure { get; private set; }
+
+    private async Task CheckpointInBackgroundAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            await CheckpointAsync().ConfigureAwait(false);
+            LastBackgroundCheckpointFailure = null;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The database closed before the checkpoint ran; the log covers everything.
+        }
+        catch (KvDbException e)
+        {
+            LastBackgroundCheckpointFailure = e;
         }
     }
 }

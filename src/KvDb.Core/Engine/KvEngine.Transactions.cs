@@ -93,7 +93,7 @@ internal sealed partial class KvEngine
             {
                 var (table, pk, sk, hash, key) = prepared[i];
                 EnsureLive(table);
-                var physical = table.GetRecord(pk, hash, sk);
+                var physical = table.GetRecordFast(pk, sk ?? default);
                 var current = Visible(table, physical);
                 var currentItem = current is null ? null : table.ItemOf(current);
                 var condition = actions[i] switch

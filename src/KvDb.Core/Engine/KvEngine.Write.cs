@@ -37,7 +37,7 @@ internal sealed partial class KvEngine
         try
         {
             EnsureLive(table);
-            var physical = table.GetRecord(pk, hash, sk);
+            var physical = table.GetRecordFast(pk, sk ?? default);
             var old = Visible(table, physical);
             if (request.Condition is not null && !request.Condition.Evaluate(old is null ? Item.Empty : table.ItemOf(old)))
             {
@@ -77,7 +77,7 @@ internal sealed partial class KvEngine
         try
         {
             EnsureLive(table);
-            var physical = table.GetRecord(pk, hash, sk);
+            var physical = table.GetRecordFast(pk, sk ?? default);
             var old = Visible(table, physical);
             if (request.Condition is not null && !request.Condition.Evaluate(old is null ? Item.Empty : table.ItemOf(old)))
             {
@@ -133,7 +133,7 @@ internal sealed partial class KvEngine
         try
         {
             EnsureLive(table);
-            var physical = table.GetRecord(pk, hash, sk);
+            var physical = table.GetRecordFast(pk, sk ?? default);
             var old = Visible(table, physical);
             var oldItem = old is null ? null : table.ItemOf(old);
             if (request.Condition is not null && !request.Condition.Evaluate(oldItem ?? Item.Empty))

@@ -176,14 +176,8 @@ internal sealed partial class KvEngine : IKvStore
         var checkpoint = _checkpointTask;
         if (checkpoint is not null)
         {
-            try
-            {
-                await checkpoint.ConfigureAwait(false);
-            }
-            catch (KvDbException)
-            {
-                // A failed background checkpoint leaves the log in place; nothing is lost.
-            }
+            // Never faults: CheckpointInBackgroundAsync records failures instead of throwing.
+            await checkpoint.ConfigureAwait(false);
         }
 
         _wal?.Dispose();
@@ -237,6 +231,14 @@ internal sealed partial class KvEngine : IKvStore
 
     private static int CheckItemSize(TableStore table, Item item, byte[] pk)
     {
+        // The binary form is never smaller than DynamoDB's size measure (every name, value and element costs at
+        // least as many bytes), so small items need no walk.
+        var encoded = item.EncodedLength;
+        if (encoded <= MaxItemSize)
+        {
+            return encoded;
+        }
+
         var size = item.SizeInBytes;
         if (size > MaxItemSize)
         {

@@ -70,6 +70,9 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
     /// <summary>The encoded attribute section holding every attribute (re-encoded for table records, whose keys are in the header).</summary>
     internal ReadOnlySpan<byte> EncodedAttributes => _layout is null ? _data.AsSpan(_offset) : ItemCodec.EncodeAttributes(ToMap());
 
+    /// <summary>Bytes of the encoded attribute section (an upper bound of <see cref="SizeInBytes"/> for items built in memory).</summary>
+    internal int EncodedLength => _layout is null ? _data.Length - _offset : EncodedAttributes.Length;
+
     /// <summary>The decoded map of all attributes (cached).</summary>
     public AttributeMap ToMap() => _decoded ??= _layout is null ? ItemCodec.DecodeAttributes(_data, _offset) : _layout.Decode(_data, _offset);
 
