@@ -1,0 +1,333 @@
+using System.Runtime.CompilerServices;
+using KvDb.Sql.Ast;
+using KvDb.Sql.Binding;
+using KvDb.Sql.Execution;
+using KvDb.Sql.Optimization;
+using KvDb.Sql.Parsing;
+using KvDb.Sql.Planning;
+
+namespace KvDb.Sql;
+
+/// <summary>
+/// Runs SQL against one database: parse, bind against the catalog, plan, optimize, execute. One engine per database
+/// (<see cref="For"/>); it is thread-safe and keeps no per-statement state.
+/// </summary>
+public sealed partial class SqlEngine
+{
+    private static readonly ConditionalWeakTable<KvDatabase, SqlEngine> s_engines = [];
+
+    private readonly KvDatabase _database;
+    private readonly SqlCatalog _catalog;
+    private readonly Materialization.ViewMaintainer _maintainer;
+
+    private SqlEngine(KvDatabase database)
+    {
+        _database = database;
+        _catalog = new SqlCatalog(database.Store);
+        _maintainer = new Materialization.ViewMaintainer(database.Store, database, _catalog) { RunQueryAsync = RunWithoutViewsAsync };
+    }
+
+    /// <summary>The engine of <paramref name="database"/> (created on first use).</summary>
+    /// <param name="database">The database.</param>
+    /// <returns>Its engine.</returns>
+    public static SqlEngine For(KvDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        return s_engines.GetValue(database, db => new SqlEngine(db));
+    }
+
+    private IKvStore Store => _database.Store;
+
+    /// <summary>Runs SQL text; the result is the last statement's.</summary>
+    /// <param name="text">One or more statements separated by ';'.</param>
+    /// <param name="parameters">Parameter values (object, dictionary or list), or null.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The last statement's result.</returns>
+    /// <exception cref="SqlException">On a syntax, name, type or runtime error; a failing statement changes nothing.</exception>
+    public async ValueTask<SqlResult> ExecuteAsync(string text, object? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var session = new SqlSession(this);
+        var result = await ExecuteAsync(session, text, parameters, cancellationToken).ConfigureAwait(false);
+        if (session.InTransaction)
+        {
+            session.Rollback();
+            ThrowHelper.Error(SqlErrorCode.TransactionState, "The SQL text ends inside a transaction (BEGIN without COMMIT); its changes were rolled back. Use a SqlSession to span several calls");
+        }
+
+        return result;
+    }
+
+    /// <summary>Opens a session, for transactions that span several calls.</summary>
+    /// <returns>The session.</returns>
+    public SqlSession OpenSession() => new(this);
+
+    internal async ValueTask<SqlResult> ExecuteAsync(SqlSession session, string text, object? parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var script = SqlParser.ParseScript(text);
+        var values = SqlParameters.From(parameters);
+        var result = SqlResult.Affected(-1);
+        for (var i = 0; i < script.Statements.Count; i++)
+        {
+            try
+            {
+                result = await ExecuteStatementAsync(session, text, script.Statements[i], values, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SqlException) when (session.InTransaction)
+            {
+                // A failing statement inside a transaction ends it: nothing of it is applied.
+                session.Rollback();
+                throw;
+            }
+            catch (KvDbException ex) when (ex is not SqlException)
+            {
+                if (session.InTransaction)
+                {
+                    session.Rollback();
+                }
+
+                throw Wrap(ex);
+            }
+
+            if (i < script.Statements.Count - 1)
+            {
+                // Statements before the last run to completion, in order.
+                await result.ToListAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
+    }
+
+    private async ValueTask<SqlResult> ExecuteStatementAsync(SqlSession session, string text, SqlStatement statement, SqlParameters parameters, CancellationToken ct)
+    {
+        switch (statement)
+        {
+            case SelectStatement select:
+                {
+                    var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, ct).ConfigureAwait(false);
+                    var plan = Optimizer.Optimize(bound.Plan);
+                    Optimization.Rules.ProjectionPushDownRule.Apply(plan);
+                    return new SqlResult(bound.Columns, StreamAsync(binder, plan, bound.Columns, ct), -1);
+                }
+
+            case ExplainStatement explain:
+                {
+                    var planText = await ExplainAsync(text, explain.Statement, parameters, ct).ConfigureAwait(false);
+                    var columns = new[] { "plan" };
+                    var rows = planText.Split('\n').Select(line => new SqlRow(columns, [AttributeValue.FromString(line)])).ToList();
+                    return new SqlResult(columns, rows.ToAsyncEnumerable(), -1);
+                }
+
+            case InsertStatement insert:
+                return SqlResult.Affected(await InsertAsync(session, text, insert, parameters, ct).ConfigureAwait(false));
+            case UpdateStatement update:
+                return SqlResult.Affected(await UpdateAsync(session, text, update, parameters, ct).ConfigureAwait(false));
+            case DeleteStatement delete:
+                return SqlResult.Affected(await DeleteAsync(session, text, delete, parameters, ct).ConfigureAwait(false));
+            case BeginStatement:
+                session.Begin();
+                return SqlResult.Affected(-1);
+            case RollbackStatement:
+                session.Rollback();
+                return SqlResult.Affected(-1);
+            case CommitStatement:
+                {
+                    var actions = session.TakeForCommit();
+                    if (actions.Count > 0)
+                    {
+                        await CommitAsync(actions, [], [], "transaction", "COMMIT", null, ct).ConfigureAwait(false);
+                    }
+
+                    return SqlResult.Affected(actions.Count);
+                }
+
+            default:
+                await ExecuteDdlAsync(text, statement, ct).ConfigureAwait(false);
+                return SqlResult.Affected(-1);
+        }
+    }
+
+    private async ValueTask<string> ExplainAsync(string text, SqlStatement statement, SqlParameters parameters, CancellationToken ct)
+    {
+        switch (statement)
+        {
+            case SelectStatement select:
+                {
+                    var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, ct).ConfigureAwait(false);
+                    var plan = Optimizer.Optimize(bound.Plan);
+                    Optimization.Rules.ProjectionPushDownRule.Apply(plan);
+                    var lines = plan.Explain();
+                    foreach (var (id, sub) in binder.Subqueries)
+                    {
+                        lines += $"\nSubquery #{id}:\n" + string.Join('\n', sub.Explain().Split('\n').Select(l => "  " + l));
+                    }
+
+                    return lines;
+                }
+
+            case UpdateStatement or DeleteStatement:
+                {
+                    var (table, alias, where) = statement switch
+                    {
+                        UpdateStatement u => (u.Table, u.Alias, u.Where),
+                        DeleteStatement d => (d.Table, d.Alias, d.Where),
+                        _ => throw new InvalidOperationException(statement.GetType().Name),
+                    };
+                    var (_, plan, _) = await BindTargetAsync(text, statement, table, alias, where, parameters, ct).ConfigureAwait(false);
+                    return $"{(statement is UpdateStatement ? "Update" : "Delete")} {table} (atomic)\n" + string.Join('\n', plan.Explain().Split('\n').Select(l => "  " + l));
+                }
+
+            case InsertStatement insert:
+                return insert.Query is null
+                    ? $"Insert {insert.Table} ({insert.Rows!.Count} row{(insert.Rows.Count == 1 ? "" : "s")}, atomic)"
+                    : $"Insert {insert.Table} (atomic)\n  " + string.Join("\n  ", (await ExplainAsync(text, new SelectStatement(insert.Query), parameters, ct).ConfigureAwait(false)).Split('\n'));
+            default:
+                return statement.ToString();
+        }
+    }
+
+    private async ValueTask<Dictionary<string, TableInfo>> LookupTablesAsync(SqlNode node, CancellationToken ct) =>
+        (await LookupAsync(node, ct).ConfigureAwait(false)).Tables;
+
+    /// <summary>Looks up every table and view a statement mentions (and the tables the views read).</summary>
+    private async ValueTask<(Dictionary<string, TableInfo> Tables, Dictionary<string, QueryExpr> Views)> LookupAsync(SqlNode node, CancellationToken ct)
+    {
+        var tables = new Dictionary<string, TableInfo>(StringComparer.Ordinal);
+        var views = new Dictionary<string, QueryExpr>(StringComparer.Ordinal);
+        var pending = new Queue<string>(Binder.TableNames(node));
+        var snapshot = await _catalog.GetAsync(ct).ConfigureAwait(false);
+        while (pending.TryDequeue(out var name))
+        {
+            if (tables.ContainsKey(name) || views.ContainsKey(name))
+            {
+                continue;
+            }
+
+            if (await _catalog.FindTableAsync(name, ct).ConfigureAwait(false) is { } info)
+            {
+                tables[name] = info;
+            }
+            else if (snapshot.Views.TryGetValue(name, out var sql))
+            {
+                var view = (CreateMaterializedViewStatement)SqlParser.ParseStatement(sql);
+                views[name] = view.Query;
+                foreach (var inner in Binder.TableNames(view.Query))
+                {
+                    pending.Enqueue(inner);
+                }
+            }
+        }
+
+        return (tables, views);
+    }
+
+    private async ValueTask<(Binder Binder, BoundQuery Query)> BindQueryAsync(string text, SqlNode root, QueryExpr query, SqlParameters parameters, CancellationToken ct)
+    {
+        // Materialized joins are brought up to date before they can answer a query, so readers see their own writes.
+        await _maintainer.CatchUpAsync(ct).ConfigureAwait(false);
+        var (tables, views) = await LookupAsync(root, ct).ConfigureAwait(false);
+        var binder = new Binder(text, tables, parameters)
+        {
+            Views = views,
+            MaterializedJoins = await _maintainer.GetJoinsAsync(ct).ConfigureAwait(false),
+        };
+        return (binder, binder.BindQuery(query));
+    }
+
+    /// <summary>
+    /// Runs a join chain (FROM and WHERE of <paramref name="query"/>) without materialized joins and returns the raw
+    /// joined rows, one whole item per table, to fill and maintain a materialized join.
+    /// </summary>
+    private async ValueTask<List<AttributeValue?[]>> RunWithoutViewsAsync(SelectQuery query, Dictionary<string, object?> parameters, CancellationToken ct)
+    {
+        var text = query.ToString();
+        var binder = new Binder(text, await LookupTablesAsync(query, ct).ConfigureAwait(false), SqlParameters.From(parameters));
+        var (plan, sources) = binder.BindFrom(query.From!, null);
+        if (query.Where is not null)
+        {
+            plan = new LogicalFilter(plan, binder.BindExpr(query.Where, new Scope(sources)));
+        }
+
+        var rows = await CollectAsync(binder, Optimizer.Optimize(plan), ct).ConfigureAwait(false);
+
+        // The join order may differ from the written order: put each table's item back at its written position.
+        return [.. rows.Select(row => sources.Select(s => row[s.Slot]).ToArray())];
+    }
+
+    /// <summary>A Core error met while running SQL (an invalid table name, a limit), as a SQL error with Core's text.</summary>
+    internal static SqlException Wrap(KvDbException ex) =>
+        new(ex.Code is KvErrorCode.LimitExceeded or KvErrorCode.ItemTooLarge or KvErrorCode.KeyTooLarge or KvErrorCode.NestingTooDeep
+            ? SqlErrorCode.LimitExceeded
+            : SqlErrorCode.InvalidStatement, ex.Message);
+
+    /// <summary>Runs the subqueries, then streams the main plan's rows.</summary>
+    private async IAsyncEnumerable<SqlRow> StreamAsync(Binder binder, LogicalPlan plan, IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ExecContext ctx;
+        try
+        {
+            ctx = await PrepareAsync(binder, ct).ConfigureAwait(false);
+        }
+        catch (KvDbException ex) when (ex is not SqlException)
+        {
+            throw Wrap(ex);
+        }
+
+        var rows = Executor.RunAsync(plan, ctx).WithCancellation(ct).ConfigureAwait(false).GetAsyncEnumerator();
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await rows.MoveNextAsync())
+                    {
+                        break;
+                    }
+                }
+                catch (KvDbException ex) when (ex is not SqlException)
+                {
+                    throw Wrap(ex);
+                }
+
+                yield return new SqlRow(columns, rows.Current);
+            }
+        }
+        finally
+        {
+            await rows.DisposeAsync();
+        }
+    }
+
+    private async ValueTask<ExecContext> PrepareAsync(Binder binder, CancellationToken ct)
+    {
+        var ctx = new ExecContext(Store, ct);
+        foreach (var (id, sub) in binder.Subqueries)
+        {
+            ctx.SetSubquery(id, await Executor.CollectAsync(sub, ctx).ConfigureAwait(false));
+        }
+
+        return ctx;
+    }
+
+    /// <summary>Runs a query to completion (INSERT ... SELECT, the rows an UPDATE or DELETE touches).</summary>
+    private async ValueTask<List<AttributeValue?[]>> CollectAsync(Binder binder, LogicalPlan plan, CancellationToken ct)
+    {
+        var ctx = await PrepareAsync(binder, ct).ConfigureAwait(false);
+        return await Executor.CollectAsync(plan, ctx).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Small helpers.</summary>
+internal static class EngineExtensions
+{
+    public static async IAsyncEnumerable<T> ToAsyncEnumerable<T>(this IEnumerable<T> items)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var item in items)
+        {
+            yield return item;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace KvDb.Sql;
+
+/// <summary>
+/// The result of the last statement of a SQL text: column names and rows for queries (streamed: the rows are read
+/// from the store while <see cref="Rows"/> is enumerated, once), the affected-row count for INSERT, UPDATE and DELETE.
+/// </summary>
+public sealed class SqlResult
+{
+    private readonly IAsyncEnumerable<SqlRow> _rows;
+    private int _enumerated;
+
+    internal SqlResult(IReadOnlyList<string> columns, IAsyncEnumerable<SqlRow> rows, long rowsAffected)
+    {
+        Columns = columns;
+        _rows = rows;
+        RowsAffected = rowsAffected;
+    }
+
+    internal static SqlResult Affected(long count) => new([], Empty(), count);
+
+    /// <summary>Output column names (empty for statements that return no rows).</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Rows inserted, updated or deleted; -1 for queries and DDL.</summary>
+    public long RowsAffected { get; }
+
+    /// <summary>The rows; may be enumerated once.</summary>
+    public IAsyncEnumerable<SqlRow> Rows =>
+        Interlocked.Exchange(ref _enumerated, 1) == 0 ? _rows : throw new InvalidOperationException("The rows of a SqlResult can be enumerated only once.");
+
+    /// <summary>Reads all rows into a list.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The rows.</returns>
+    public async ValueTask<IReadOnlyList<SqlRow>> ToListAsync(CancellationToken cancellationToken = default)
+    {
+        var list = new List<SqlRow>();
+        await foreach (var row in Rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(row);
+        }
+
+        return list;
+    }
+
+    private static async IAsyncEnumerable<SqlRow> Empty()
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield break;
+    }
+}

@@ -1,0 +1,66 @@
+SELECT name FROM people WHERE id = 'p1'
+----
+Project people.name AS name
+  Filter (people.id = 'p1')
+    PointRead people key (id = 'p1') filter: id = "p1" project: id, name
+====
+SELECT total FROM orders WHERE customer = 'p1' AND day LIKE '2024-%' ORDER BY day DESC LIMIT 3
+----
+Project total
+  Limit 3
+    Sort orders.day DESC
+      Project orders.total AS total, orders.day
+        Filter ((orders.customer = 'p1') AND (orders.day LIKE '2024-%'))
+          PartitionQuery orders (customer = 'p1', day begins_with "2024-") filter: customer = "p1" project: customer, day, total
+====
+SELECT city, COUNT(*) FROM people WHERE age > 30 GROUP BY city HAVING COUNT(*) > 1
+----
+Project city, COUNT(*)
+  Filter (COUNT(*) > 1)
+    Aggregate group by people.city compute COUNT(*)
+      Filter (people.age > 30)
+        Scan people filter: age > 30 project: age, city, id
+====
+SELECT p.name, o.total FROM orders o JOIN people p ON o.customer = p.id
+----
+Project p.name AS name, o.total AS total
+  HashJoin Inner keys o.customer = p.id (build right)
+    Scan orders AS o
+    Scan people AS p
+====
+SELECT p.name FROM people p LEFT JOIN orders o ON o.customer = p.id WHERE o.total IS NULL
+----
+Project p.name AS name
+  Filter (o.total IS NULL)
+    HashJoin Left keys p.id = o.customer (build right)
+      Scan people AS p
+      Scan orders AS o
+====
+SELECT name FROM people WHERE id IN (SELECT customer FROM orders WHERE total > 10)
+----
+Project people.name AS name
+  Filter (people.id IN (subquery #0))
+    Scan people project: id, name
+Subquery #0:
+  Project orders.customer AS customer
+    Filter (orders.total > 10)
+      Scan orders filter: total > 10
+====
+SELECT name FROM people UNION ALL SELECT day FROM orders LIMIT 2
+----
+Limit 2
+  UnionAll
+    Project people.name AS name
+      Scan people project: id, name
+    Project orders.day AS day
+      Scan orders project: customer, day
+====
+UPDATE people SET age = age + 1 WHERE city = 'Oslo'
+----
+Update people (atomic)
+  Filter (people.city = 'Oslo')
+    Scan people filter: city = "Oslo"
+====
+INSERT INTO people (id, name) VALUES ('x', 'y'), ('z', 'w')
+----
+Insert people (2 rows, atomic)
