@@ -3,12 +3,12 @@ using System.Runtime.CompilerServices;
 namespace KvDb.Storage;
 
 /// <summary>
-/// The partition hash table: encoded partition key to leaf (a stored record for tables without a sort key,
-/// otherwise a <see cref="Partition"/>). Open addressing with linear probing; a leaf carries its own key, so a
-/// slot is one reference and the table costs about 11 bytes per partition at its 0.75 maximum load.
+/// An open-addressing hash table (linear probing) whose leaves carry their own keys: the partition index
+/// (encoded partition key to a record or a <see cref="Partition"/>) and the item index ((pk, sk) to a record).
+/// A slot is one reference plus the key's 4-byte hash, about 16 to 24 bytes per entry between resizes.
 /// </summary>
 /// <remarks>
-/// Readers are lock-free: they read the current slot array (swapped atomically on resize) and probe it.
+/// Readers are lock-free: they read the current slot arrays (swapped atomically on resize) and probe them.
 /// Writers are serialised by the caller. A writer replaces one slot reference at a time, and a resize builds
 /// a complete new array before publishing it, so a reader sees either the old or the new state of a key.
 /// Removed slots hold a tombstone so probe chains stay intact; tombstones are dropped on the next resize.
@@ -18,7 +18,17 @@ internal sealed class HashTable<TKeys>
 {
     private static readonly object s_tombstone = new();
 
-    private object?[] _slots;
+    // Slots and the hash of each slot's key, published together (a resize swaps the whole pair). Probes compare
+    // hashes first, so passing an occupied slot costs no load of its leaf: a key comparison (a cache miss on a
+    // record somewhere in the heap) happens only on a hash match. Writers store the hash before the slot; readers
+    // read the slot before the hash, so a reader that sees a leaf sees its hash.
+    private sealed class Arrays(int capacity)
+    {
+        public readonly object?[] Slots = new object?[capacity];
+        public readonly int[] Hashes = new int[capacity];
+    }
+
+    private Arrays _arrays;
     private int _used; // live + tombstones
 
     public HashTable(int expectedCount = 0)
@@ -29,7 +39,7 @@ internal sealed class HashTable<TKeys>
             capacity *= 2;
         }
 
-        _slots = new object?[capacity];
+        _arrays = new Arrays(capacity);
     }
 
     public int Count { get; private set; }
@@ -42,7 +52,8 @@ internal sealed class HashTable<TKeys>
 
     public object? Get(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash)
     {
-        var slots = Volatile.Read(ref _slots);
+        var arrays = Volatile.Read(ref _arrays);
+        var slots = arrays.Slots;
         var mask = slots.Length - 1;
         var i = hash & mask;
         while (true)
@@ -53,7 +64,7 @@ internal sealed class HashTable<TKeys>
                 return null;
             }
 
-            if (!ReferenceEquals(entry, s_tombstone) && TKeys.Matches(entry, key, key2))
+            if (arrays.Hashes[i] == hash && !ReferenceEquals(entry, s_tombstone) && TKeys.Matches(entry, key, key2))
             {
                 return entry;
             }
@@ -65,7 +76,8 @@ internal sealed class HashTable<TKeys>
     /// <summary>Inserts or replaces; returns the replaced leaf or null.</summary>
     public object? Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash, object leaf)
     {
-        var slots = _slots;
+        var arrays = _arrays;
+        var slots = arrays.Slots;
         var mask = slots.Length - 1;
         var i = hash & mask;
         var firstFree = -1;
@@ -84,7 +96,7 @@ internal sealed class HashTable<TKeys>
                     firstFree = i;
                 }
             }
-            else if (TKeys.Matches(entry, key, key2))
+            else if (arrays.Hashes[i] == hash && TKeys.Matches(entry, key, key2))
             {
                 Volatile.Write(ref slots[i], leaf);
                 return entry;
@@ -95,6 +107,7 @@ internal sealed class HashTable<TKeys>
 
         if (firstFree >= 0)
         {
+            arrays.Hashes[firstFree] = hash;
             Volatile.Write(ref slots[firstFree], leaf);
             Count++;
             return null;
@@ -106,6 +119,7 @@ internal sealed class HashTable<TKeys>
             return Set(key, key2, hash, leaf);
         }
 
+        arrays.Hashes[i] = hash;
         Volatile.Write(ref slots[i], leaf);
         _used++;
         Count++;
@@ -114,7 +128,8 @@ internal sealed class HashTable<TKeys>
 
     public object? Remove(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash)
     {
-        var slots = _slots;
+        var arrays = _arrays;
+        var slots = arrays.Slots;
         var mask = slots.Length - 1;
         var i = hash & mask;
         while (true)
@@ -125,7 +140,7 @@ internal sealed class HashTable<TKeys>
                 return null;
             }
 
-            if (!ReferenceEquals(entry, s_tombstone) && TKeys.Matches(entry, key, key2))
+            if (arrays.Hashes[i] == hash && !ReferenceEquals(entry, s_tombstone) && TKeys.Matches(entry, key, key2))
             {
                 Volatile.Write(ref slots[i], s_tombstone);
                 Count--;
@@ -144,46 +159,46 @@ internal sealed class HashTable<TKeys>
             capacity *= 2;
         }
 
-        var fresh = new object?[capacity];
+        var old = _arrays;
+        var fresh = new Arrays(capacity);
         var mask = capacity - 1;
-        foreach (var entry in _slots)
+        for (var j = 0; j < old.Slots.Length; j++)
         {
+            var entry = old.Slots[j];
             if (entry is null || ReferenceEquals(entry, s_tombstone))
             {
                 continue;
             }
 
-            var i = TKeys.HashOf(entry) & mask;
-            while (fresh[i] is not null)
+            var hash = old.Hashes[j];
+            var i = hash & mask;
+            while (fresh.Slots[i] is not null)
             {
                 i = (i + 1) & mask;
             }
 
-            fresh[i] = entry;
+            fresh.Hashes[i] = hash;
+            fresh.Slots[i] = entry;
         }
 
         _used = Count;
-        Volatile.Write(ref _slots, fresh);
+        Volatile.Write(ref _arrays, fresh);
     }
 
-    /// <summary>Approximate bytes used by the slot array.</summary>
-    public long ApproximateBytes => 24L + (8L * _slots.Length);
+    /// <summary>Approximate bytes used by the slot and hash arrays.</summary>
+    public long ApproximateBytes => 48L + (12L * _arrays.Slots.Length);
 }
 
 /// <summary>How a <see cref="HashTable{TKeys}"/> matches and rehashes its leaves.</summary>
 internal interface IHashKeys
 {
     static abstract bool Matches(object leaf, ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2);
-
-    static abstract int HashOf(object leaf);
 }
 
 /// <summary>Leaves keyed by partition key: records of tables without a sort key, or partitions.</summary>
 internal readonly struct PartitionKeys : IHashKeys
 {
     public static bool Matches(object leaf, ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2) => PrefixTrie.KeyOf(leaf).SequenceEqual(key);
-
-    public static int HashOf(object leaf) => HashIndex.Hash(PrefixTrie.KeyOf(leaf));
 }
 
 /// <summary>Records keyed by (partition key, sort key): the full-key item index of tables with a sort key.</summary>
@@ -191,12 +206,6 @@ internal readonly struct ItemKeys : IHashKeys
 {
     public static bool Matches(object leaf, ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2) =>
         ItemCodec.RecordMatches(Unsafe.As<byte[]>(leaf), key, key2);
-
-    public static int HashOf(object leaf)
-    {
-        var record = Unsafe.As<byte[]>(leaf);
-        return HashIndex.Hash(ItemCodec.RecordPartitionKey(record), ItemCodec.RecordKey(record));
-    }
 }
 
 /// <summary>The seeded key hash used by every in-memory hash table (not stable across processes).</summary>
