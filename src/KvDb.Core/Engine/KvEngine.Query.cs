@@ -314,7 +314,7 @@ internal sealed partial class KvEngine
         private readonly bool _countOnly;
         private readonly CancellationToken _cancellationToken;
         private readonly (string Attribute, KvNumber Now)? _ttl;
-        private readonly List<Item> _items = [];
+        private readonly List<Item> _items;
         private int _count;
         private int _scanned;
         private byte[]? _lastPk;
@@ -324,6 +324,7 @@ internal sealed partial class KvEngine
         public Collector(TableStore table, Condition? filter, Projection? projection, int limit, bool countOnly, (string, KvNumber)? ttl, CancellationToken cancellationToken)
         {
             _ttl = ttl;
+            _items = new List<Item>(countOnly ? 0 : Math.Min(limit, 128));
             _table = table;
             _filter = filter;
             _projection = projection;
