@@ -14,19 +14,25 @@ internal sealed partial class KvEngine
     //   5. apply to the in-memory structures, where readers see the change; release.
     // Readers therefore only ever see committed changes, and two writers of one partition are serialised.
 
-    public async ValueTask<WriteResult> PutItemAsync(PutItemRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<WriteResult> PutItemAsync(PutItemRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(request.Item);
-        var table = Table(request.TableName);
-        if (request.ReturnValues is not (ReturnValues.None or ReturnValues.AllOld))
+        return PutItemAsync(Table(request.TableName), request.Item, request.Condition, request.ReturnValues, request.ReturnOldOnConditionFailure, cancellationToken);
+    }
+
+    /// <summary>The put on a resolved table (the fluent handle caches the table between calls).</summary>
+    internal async ValueTask<WriteResult> PutItemAsync(TableStore table, Item item, Condition? condition, ReturnValues returnValues, bool returnOldOnFailure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ThrowIfDisposed();
+        if (returnValues is not (ReturnValues.None or ReturnValues.AllOld))
         {
-            throw new KvDbException(KvErrorCode.InvalidQuery, $"PutItem on table \"{table.Name}\": ReturnValues must be None or AllOld, not {request.ReturnValues}.");
+            throw new KvDbException(KvErrorCode.InvalidQuery, $"PutItem on table \"{table.Name}\": ReturnValues must be None or AllOld, not {returnValues}.");
         }
 
-        var (pk, sk) = EncodeItemKey(table, request.Item);
-        var size = CheckItemSize(table, request.Item, pk);
-        var record = table.BuildRecord(pk, sk, request.Item);
+        var (pk, sk) = EncodeItemKey(table, item);
+        CheckItemSize(table, item, pk);
+        var record = table.BuildRecord(pk, sk, item);
         var hash = HashIndex.Hash(pk);
         var gate = _locks[StripedLocks.StripeOf(table.Id, hash)];
         if (!gate.Wait(0))
@@ -39,9 +45,9 @@ internal sealed partial class KvEngine
             EnsureLive(table);
             var physical = table.GetRecordFast(pk, sk ?? default);
             var old = Visible(table, physical);
-            if (request.Condition is not null && !request.Condition.Evaluate(old is null ? Item.Empty : table.ItemOf(old)))
+            if (condition is not null && !condition.Evaluate(old is null ? Item.Empty : table.ItemOf(old)))
             {
-                return Failed(table, old, request.ReturnOldOnConditionFailure);
+                return Failed(table, old, returnOldOnFailure);
             }
 
             await CommitAsync([new Mutation
@@ -49,7 +55,7 @@ internal sealed partial class KvEngine
                 Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
                 NewRecord = record, OldRecord = physical,
             }]).ConfigureAwait(false);
-            return new WriteResult(true, request.ReturnValues == ReturnValues.AllOld && old is not null ? table.ItemOf(old) : null);
+            return new WriteResult(true, returnValues == ReturnValues.AllOld && old is not null ? table.ItemOf(old) : null);
         }
         finally
         {

@@ -31,8 +31,13 @@ public sealed class KvTable
     // ------------------------------------------------------------------ writes
 
     /// <summary>Creates or replaces an item, optionally only when <paramref name="condition"/> holds for the current item.</summary>
-    public ValueTask<WriteResult> PutAsync(Item item, Condition? condition = null, ReturnValues returnValues = ReturnValues.None, CancellationToken cancellationToken = default) =>
-        Store.PutItemAsync(new PutItemRequest(Name, item) { Condition = condition, ReturnValues = returnValues }, cancellationToken);
+    public ValueTask<WriteResult> PutAsync(Item item, Condition? condition = null, ReturnValues returnValues = ReturnValues.None, CancellationToken cancellationToken = default)
+    {
+        var engine = Database.LocalEngine;
+        return engine is null
+            ? Store.PutItemAsync(new PutItemRequest(Name, item) { Condition = condition, ReturnValues = returnValues }, cancellationToken)
+            : engine.PutItemAsync(LocalTable(engine), item, condition, returnValues, false, cancellationToken);
+    }
 
     /// <summary>Stores a JSON object as an item (nested objects, arrays, exact numbers are kept).</summary>
     public ValueTask<WriteResult> PutJsonAsync(string json, CancellationToken cancellationToken = default) =>
@@ -93,15 +98,20 @@ public sealed class KvTable
             return item is not null;
         }
 
-        // Cache the table between calls; a dropped (and possibly recreated) table is looked up again.
+        item = engine.GetItem(LocalTable(engine), key);
+        return item is not null;
+    }
+
+    // The table is cached between calls; a dropped (and possibly recreated) table is looked up again.
+    private Storage.TableStore LocalTable(Engine.KvEngine engine)
+    {
         var store = _store;
         if (store is null || store.Dropped)
         {
             _store = store = engine.Table(Name);
         }
 
-        item = engine.GetItem(store, key);
-        return item is not null;
+        return store;
     }
 
     private Storage.TableStore? _store;
