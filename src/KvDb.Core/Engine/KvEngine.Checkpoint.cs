@@ -138,9 +138,6 @@ internal sealed partial class KvEngine
         }
     }
 
-    /// <summary>The failure of the last automatic checkpoint, if it failed (the log is kept, so nothing is lost).</summary>
-    internal Exception? LastBackgroundCheckpointFailure { get; private set; }
-
     private async Task CheckpointInBackgroundAsync()
     {
         if (_disposed)
@@ -151,15 +148,15 @@ internal sealed partial class KvEngine
         try
         {
             await CheckpointAsync().ConfigureAwait(false);
-            LastBackgroundCheckpointFailure = null;
         }
         catch (ObjectDisposedException)
         {
             // The database closed before the checkpoint ran; the log covers everything.
         }
-        catch (KvDbException e)
+        catch (KvDbException)
         {
-            LastBackgroundCheckpointFailure = e;
+            // The log is kept, so nothing is lost; the next automatic checkpoint (or CheckpointAsync, which
+            // reports the error) tries again.
         }
     }
 }

@@ -67,7 +67,7 @@ internal sealed partial class KvEngine
                     throw new ArgumentException($"Unknown transaction action {action.GetType().Name}.", nameof(actions));
             }
 
-            if (!seen.Add((table.Id, Convert.ToBase64String(pk), sk is null ? string.Empty : Convert.ToBase64String(sk))))
+            if (!seen.Add(IdentityOf(table, pk, sk)))
             {
                 throw new KvDbException(KvErrorCode.InvalidQuery,
                     $"Transaction action {i} touches the item {key} of table \"{table.Name}\" that an earlier action already touches; each item may appear once.");
@@ -139,7 +139,7 @@ internal sealed partial class KvEngine
                         }
 
                         var newItem = Item.FromMap(outcome.Attributes);
-                        var size = CheckItemSize(table, newItem, pk);
+                        CheckItemSize(table, newItem, pk);
                         mutations.Add(new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,

@@ -158,7 +158,7 @@ internal sealed partial class KvEngine
             }
 
             var newItem = Item.FromMap(outcome.Attributes);
-            var size = CheckItemSize(table, newItem, pk);
+            CheckItemSize(table, newItem, pk);
             var record = table.BuildRecord(pk, sk, newItem);
             await CommitAsync([new Mutation
             {
@@ -204,7 +204,6 @@ internal sealed partial class KvEngine
         public required byte[]? Sk;
         public required int Hash;
         public byte[]? Record; // null for a delete
-        public int Size;
         public int Stripe;
     }
 
@@ -226,11 +225,10 @@ internal sealed partial class KvEngine
             byte[] pk;
             byte[]? sk;
             byte[]? record = null;
-            var size = 0;
             if (op.PutItem is not null)
             {
                 (pk, sk) = EncodeItemKey(table, op.PutItem);
-                size = CheckItemSize(table, op.PutItem, pk);
+                CheckItemSize(table, op.PutItem, pk);
                 record = table.BuildRecord(pk, sk, op.PutItem);
             }
             else
@@ -238,7 +236,7 @@ internal sealed partial class KvEngine
                 (pk, sk) = EncodeKey(table, op.DeleteKey!.Value);
             }
 
-            if (!seen.Add((table.Id, Convert.ToBase64String(pk), sk is null ? string.Empty : Convert.ToBase64String(sk))))
+            if (!seen.Add(IdentityOf(table, pk, sk)))
             {
                 throw new KvDbException(KvErrorCode.InvalidQuery,
                     $"Batch write: operation {i} writes the same item of table \"{table.Name}\" as an earlier operation; each item may appear once.");
@@ -247,7 +245,7 @@ internal sealed partial class KvEngine
             var hash = HashIndex.Hash(pk);
             prepared[i] = new PreparedWrite
             {
-                Table = table, Pk = pk, Sk = sk, Hash = hash, Record = record, Size = size,
+                Table = table, Pk = pk, Sk = sk, Hash = hash, Record = record,
                 Stripe = StripedLocks.StripeOf(table.Id, hash),
             };
         }

@@ -154,8 +154,6 @@ internal sealed partial class KvEngine : IKvStore
             : throw new KvDbException(KvErrorCode.TableNotFound, $"Table \"{tableName}\" does not exist.");
     }
 
-    internal bool TryGetTable(string tableName, out TableStore? table) => _tables.TryGetValue(tableName, out table);
-
     private void ThrowIfDisposed()
     {
         if (_disposed)
@@ -220,6 +218,10 @@ internal sealed partial class KvEngine : IKvStore
         return (pk, KeyCodec.Encode(key.SortKey, schema.SortKey, false, schema.Name));
     }
 
+    /// <summary>An item's identity for "each item may appear once" checks in batches and transactions.</summary>
+    private static (int, string, string) IdentityOf(TableStore table, byte[] pk, byte[]? sk) =>
+        (table.Id, Convert.ToBase64String(pk), sk is null ? string.Empty : Convert.ToBase64String(sk));
+
     /// <summary>The key attributes of a key as a map (the starting image of an update that creates an item).</summary>
     private static AttributeMap KeyAttributes(TableSchema schema, ItemKey key)
     {
@@ -229,14 +231,13 @@ internal sealed partial class KvEngine : IKvStore
 
     internal const int MaxItemSize = 400 * 1024;
 
-    private static int CheckItemSize(TableStore table, Item item, byte[] pk)
+    private static void CheckItemSize(TableStore table, Item item, byte[] pk)
     {
         // The binary form is never smaller than DynamoDB's size measure (every name, value and element costs at
         // least as many bytes), so small items need no walk.
-        var encoded = item.EncodedLength;
-        if (encoded <= MaxItemSize)
+        if (item.EncodedLength <= MaxItemSize)
         {
-            return encoded;
+            return;
         }
 
         var size = item.SizeInBytes;
@@ -245,7 +246,5 @@ internal sealed partial class KvEngine : IKvStore
             throw new KvDbException(KvErrorCode.ItemTooLarge,
                 $"Table \"{table.Name}\": the item with partition key {ItemKey.Describe(KeyCodec.Decode(pk, table.Schema.PartitionKey.Type))} is {size} bytes; the limit is {MaxItemSize} bytes (400 KB).");
         }
-
-        return size;
     }
 }

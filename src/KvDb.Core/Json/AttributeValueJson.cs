@@ -501,10 +501,4 @@ public static class AttributeValueJson
         JsonTokenType.Null => "null",
         _ => t.ToString(),
     };
-
-    internal static string Utf8(ReadOnlySpan<byte> bytes) => System.Text.Encoding.UTF8.GetString(bytes);
-
-    internal static byte[] Utf8Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
-
-    internal static StringBuilder AppendEscaped(StringBuilder sb, string s) => sb.Append(JsonSerializer.Serialize(s));
 }

@@ -184,9 +184,6 @@ internal sealed class HashTable<TKeys>
         _used = Count;
         Volatile.Write(ref _arrays, fresh);
     }
-
-    /// <summary>Approximate bytes used by the slot and hash arrays.</summary>
-    public long ApproximateBytes => 48L + (12L * _arrays.Slots.Length);
 }
 
 /// <summary>How a <see cref="HashTable{TKeys}"/> matches and rehashes its leaves.</summary>

@@ -3,14 +3,15 @@ using System.Diagnostics;
 namespace KvDb.Storage;
 
 /// <summary>
-/// One table in memory: the partition hash index (point reads), the partition-key trie (ordered prefix and
-/// range queries) and, per partition, a trie of items ordered by sort key.
+/// One table in memory: the partition hash index, the partition-key trie (ordered prefix and range queries),
+/// per partition a trie of items ordered by sort key, and for tables with a sort key an item index from
+/// (partition key, sort key) to record, so a point read is one probe.
 /// </summary>
 /// <remarks>
 /// For a table without a sort key, a partition is a single item, so the hash index and the trie hold the
 /// stored record itself (no partition object). Readers never lock. Writers hold the partition's stripe lock
-/// (see <see cref="Engine.StripedLocks"/>); changes to the hash index and the partition-key trie, which are
-/// shared by all partitions, also take <see cref="_structureLock"/> for the few instructions they last.
+/// (see <see cref="Engine.StripedLocks"/>); changes to the hash index, the partition-key trie and the item index,
+/// which are shared by all partitions, also take <see cref="_structureLock"/> for the few instructions they last.
 /// </remarks>
 internal sealed class TableStore
 {
