@@ -24,28 +24,23 @@ internal static class PatternMatcher
 
         switch (plan.Steps[index])
         {
-            case NodeScanStep { IdSeek: { } seek } scan:
+            case NodeScanStep scan:
+            {
+                // An id seek (`id(n) = ...`) yields at most one candidate; otherwise every node of the scan label.
+                IEnumerable<long> candidates;
+                if (scan.IdSeek is { } seek)
                 {
-                    if (await Evaluator.EvalAsync(seek, row, ctx).ConfigureAwait(false) is long id &&
-                        await ctx.Transaction.GetNodeAsync(id).ConfigureAwait(false) is not null)
-                    {
-                        row[scan.Variable] = new NodeRef(id);
-                        if (await NodeMatchesAsync(scan.Node, id, row, ctx).ConfigureAwait(false))
-                        {
-                            await foreach (var r in StepAsync(plan, index + 1, row, used, ctx).ConfigureAwait(false))
-                            {
-                                yield return r;
-                            }
-                        }
-
-                        row.Remove(scan.Variable);
-                    }
-
-                    break;
+                    candidates = await Evaluator.EvalAsync(seek, row, ctx).ConfigureAwait(false) is long id &&
+                                 await ctx.Transaction.GetNodeAsync(id).ConfigureAwait(false) is not null
+                        ? [id]
+                        : [];
+                }
+                else
+                {
+                    candidates = await ctx.Transaction.NodeIdsAsync(scan.ScanLabel).ConfigureAwait(false);
                 }
 
-            case NodeScanStep scan:
-                foreach (var id in await ctx.Transaction.NodeIdsAsync(scan.ScanLabel).ConfigureAwait(false))
+                foreach (var id in candidates)
                 {
                     row[scan.Variable] = new NodeRef(id);
                     if (await NodeMatchesAsync(scan.Node, id, row, ctx).ConfigureAwait(false))
@@ -59,6 +54,8 @@ internal static class PatternMatcher
 
                 row.Remove(scan.Variable);
                 break;
+            }
+
             case NodeCheckStep check:
                 if (row[check.Variable] is NodeRef bound && await NodeMatchesAsync(check.Node, bound.Id, row, ctx).ConfigureAwait(false))
                 {

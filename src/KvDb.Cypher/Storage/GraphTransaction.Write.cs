@@ -24,11 +24,9 @@ internal sealed partial class GraphTransaction
 
     private long? _loadedNextNode;
 
-    public async ValueTask<NodeRef> CreateNodeAsync(IReadOnlyList<string> labels, Dictionary<string, object?> properties)
+    // Null properties are not stored (setting null removes); the rest must be storable and count as set.
+    private void NormalizeCreatedProperties(Dictionary<string, object?> properties)
     {
-        await LoadCountersAsync().ConfigureAwait(false);
-        var id = _nextNode++;
-        _countersDirty = true;
         foreach (var (key, value) in properties.ToList())
         {
             if (value is null)
@@ -41,6 +39,14 @@ internal sealed partial class GraphTransaction
                 _propertiesSet++;
             }
         }
+    }
+
+    public async ValueTask<NodeRef> CreateNodeAsync(IReadOnlyList<string> labels, Dictionary<string, object?> properties)
+    {
+        await LoadCountersAsync().ConfigureAwait(false);
+        var id = _nextNode++;
+        _countersDirty = true;
+        NormalizeCreatedProperties(properties);
 
         var distinctLabels = labels.Distinct().ToList();
         _nodes[id] = new NodeState { Id = id, Labels = distinctLabels, StoredLabels = [], Properties = properties, Created = true, Dirty = true };
@@ -64,18 +70,7 @@ internal sealed partial class GraphTransaction
         await LoadCountersAsync().ConfigureAwait(false);
         var id = _nextRel++;
         _countersDirty = true;
-        foreach (var (key, value) in properties.ToList())
-        {
-            if (value is null)
-            {
-                properties.Remove(key);
-            }
-            else
-            {
-                CheckStorable(key, value);
-                _propertiesSet++;
-            }
-        }
+        NormalizeCreatedProperties(properties);
 
         var rel = new RelRef(id, type, start, end);
         var state = new RelState { Ref = rel, Properties = properties, Created = true, Dirty = true };

@@ -65,23 +65,10 @@ internal static class JoinOperator
 
         await foreach (var left in Executor.RunAsync(join.Left, ctx).ConfigureAwait(false))
         {
-            var matched = false;
-            if (Keys(join, Combine(left, null, lw, rw), true, ctx) is { } key && table.TryGetValue(key, out var candidates))
+            var candidates = Keys(join, Combine(left, null, lw, rw), true, ctx) is { } key && table.TryGetValue(key, out var found) ? found : null;
+            foreach (var row in JoinLeftRow(join, left, candidates, lw, rw, ctx))
             {
-                foreach (var right in candidates)
-                {
-                    var row = Combine(left, right, lw, rw);
-                    if (Matches(join, row, ctx))
-                    {
-                        matched = true;
-                        yield return row;
-                    }
-                }
-            }
-
-            if (!matched && join.Kind == JoinKind.Left)
-            {
-                yield return Combine(left, null, lw, rw);
+                yield return row;
             }
         }
     }
@@ -164,21 +151,31 @@ internal static class JoinOperator
 
         await foreach (var left in Executor.RunAsync(join.Left, ctx).ConfigureAwait(false))
         {
-            var matched = false;
-            foreach (var right in rights)
+            foreach (var row in JoinLeftRow(join, left, rights, lw, rw, ctx))
             {
-                var row = Combine(left, right, lw, rw);
-                if (Matches(join, row, ctx))
-                {
-                    matched = true;
-                    yield return row;
-                }
+                yield return row;
             }
+        }
+    }
 
-            if (!matched && join.Kind == JoinKind.Left)
+    // One left row against its candidate right rows: every combination the ON condition accepts, or (LEFT JOIN)
+    // the left row extended with NULLs when none does.
+    private static IEnumerable<AttributeValue?[]> JoinLeftRow(LogicalJoin join, AttributeValue?[] left, IEnumerable<AttributeValue?[]>? candidates, int lw, int rw, ExecContext ctx)
+    {
+        var matched = false;
+        foreach (var right in candidates ?? [])
+        {
+            var row = Combine(left, right, lw, rw);
+            if (Matches(join, row, ctx))
             {
-                yield return Combine(left, null, lw, rw);
+                matched = true;
+                yield return row;
             }
+        }
+
+        if (!matched && join.Kind == JoinKind.Left)
+        {
+            yield return Combine(left, null, lw, rw);
         }
     }
 }
