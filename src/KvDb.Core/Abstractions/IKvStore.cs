@@ -48,6 +48,13 @@ public interface IKvStore : IAsyncDisposable
     /// <summary>Runs up to 100 puts, updates, deletes and condition checks atomically: all apply or none does.</summary>
     ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs puts, updates, deletes and condition checks atomically, up to <see cref="TransactWriteOptions.MaxActions"/> of them.</summary>
+    ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, TransactWriteOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a secondary index (its entries are dropped; the table's items are untouched).</summary>
+    /// <exception cref="KvDbException"><see cref="KvErrorCode.TableNotFound"/>, or <see cref="KvErrorCode.InvalidQuery"/> when the table has no such index.</exception>
+    ValueTask<TableDescription> DeleteIndexAsync(string tableName, string indexName, CancellationToken cancellationToken = default);
+
     /// <summary>Reads up to 100 items as of one consistent instant (null for absent items).</summary>
     ValueTask<IReadOnlyList<Item?>> TransactGetItemsAsync(IReadOnlyList<TransactGetItem> reads, CancellationToken cancellationToken = default);
 

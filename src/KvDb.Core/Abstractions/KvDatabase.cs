@@ -81,6 +81,14 @@ public sealed class KvDatabase : IAsyncDisposable, IDisposable
     public ValueTask<TransactWriteResult> TransactWriteAsync(IReadOnlyList<TransactWriteItem> actions, CancellationToken cancellationToken = default) =>
         Store.TransactWriteItemsAsync(actions, cancellationToken);
 
+    /// <summary>Runs puts, updates, deletes and condition checks atomically, up to <see cref="TransactWriteOptions.MaxActions"/> of them.</summary>
+    public ValueTask<TransactWriteResult> TransactWriteAsync(IReadOnlyList<TransactWriteItem> actions, TransactWriteOptions options, CancellationToken cancellationToken = default) =>
+        Store.TransactWriteItemsAsync(actions, options, cancellationToken);
+
+    /// <summary>Removes a secondary index from a table.</summary>
+    public ValueTask<TableDescription> DeleteIndexAsync(string tableName, string indexName, CancellationToken cancellationToken = default) =>
+        Store.DeleteIndexAsync(tableName, indexName, cancellationToken);
+
     /// <summary>Reads up to 100 items as of one consistent instant.</summary>
     public ValueTask<IReadOnlyList<Item?>> TransactGetAsync(IReadOnlyList<TransactGetItem> reads, CancellationToken cancellationToken = default) =>
         Store.TransactGetItemsAsync(reads, cancellationToken);

@@ -18,6 +18,29 @@ public sealed record TransactDelete(string TableName, ItemKey Key, Condition? Co
 /// <summary>Require a condition on an item without writing it.</summary>
 public sealed record TransactConditionCheck(string TableName, ItemKey Key, Condition Condition) : TransactWriteItem(TableName);
 
+/// <summary>Options of a write transaction.</summary>
+public sealed record TransactWriteOptions
+{
+    /// <summary>The largest <see cref="MaxActions"/> a transaction may ask for.</summary>
+    public const int Unbounded = 1_000_000;
+
+    /// <summary>DynamoDB's limit of 100 actions.</summary>
+    public static TransactWriteOptions Default { get; } = new();
+
+    /// <summary>
+    /// The most actions the transaction may hold: 100 by default (DynamoDB's limit). Language layers that make a
+    /// statement of many rows atomic raise it, up to <see cref="Unbounded"/>; every item involved is locked until
+    /// the transaction commits, so large transactions hold writers of those items back meanwhile.
+    /// </summary>
+    public int MaxActions
+    {
+        get;
+        init => field = value is >= 1 and <= Unbounded
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, $"MaxActions must be between 1 and {Unbounded}.");
+    } = 100;
+}
+
 /// <summary>Why one action of a cancelled transaction failed (<c>None</c> for actions that were fine).</summary>
 /// <param name="Code"><c>None</c> or <c>ConditionalCheckFailed</c>.</param>
 /// <param name="Message">A description naming the table and key, or null.</param>

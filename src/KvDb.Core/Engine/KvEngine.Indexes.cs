@@ -126,6 +126,31 @@ internal sealed partial class KvEngine
         return table.Describe();
     }
 
+    /// <summary>Removes a secondary index: logged, then writers stop maintaining it and its entries are released.</summary>
+    public async ValueTask<TableDescription> DeleteIndexAsync(string tableName, string indexName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(indexName);
+        await _catalogLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var table = Table(tableName);
+            var index = table.FindIndex(indexName)
+                ?? throw new KvDbException(KvErrorCode.InvalidQuery, $"Table \"{table.Name}\" has no index named \"{indexName}\".");
+            var newSchema = table.CurrentSchema with { Indexes = table.CurrentSchema.Indexes.Where(i => i.Name != indexName).ToArray() };
+            await LogCatalogAsync(WalRecordType.DropIndex, b =>
+            {
+                WalRecord.WriteTableId(b, table.Id);
+                SchemaCodec.Write(b, newSchema);
+            }).ConfigureAwait(false);
+            table.RemoveIndex(index);
+            return table.Describe();
+        }
+        finally
+        {
+            _catalogLock.Release();
+        }
+    }
+
     private static void UpsertEntry(IndexStore index, byte[] pk, byte[] record)
     {
         var key = index.KeyOf(pk, record);

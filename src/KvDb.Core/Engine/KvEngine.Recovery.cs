@@ -193,6 +193,19 @@ internal sealed partial class KvEngine
                 }
 
                 break;
+            case WalRecordType.DropIndex:
+                if (_tableNamesById.TryGetValue(record.TableId, out var unindexed) && _tables.TryGetValue(unindexed, out var owner) && owner.Id == record.TableId)
+                {
+                    foreach (var index in owner.Indexes)
+                    {
+                        if (!record.Schema!.Indexes.Any(i => i.Name == index.Schema.Name))
+                        {
+                            owner.RemoveIndex(index);
+                        }
+                    }
+                }
+
+                break;
             case WalRecordType.Commit:
                 foreach (var change in record.Changes)
                 {

@@ -14,13 +14,18 @@ internal sealed partial class KvEngine
     /// stripe involved is locked (in a global order, so transactions cannot deadlock), every condition is
     /// evaluated, and then either all changes are logged as one record and applied, or nothing changes.
     /// </summary>
-    public async ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, CancellationToken cancellationToken = default)
+    public ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, CancellationToken cancellationToken = default) =>
+        TransactWriteItemsAsync(actions, TransactWriteOptions.Default, cancellationToken);
+
+    /// <summary>The same, with up to <see cref="TransactWriteOptions.MaxActions"/> actions.</summary>
+    public async ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, TransactWriteOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actions);
-        if (actions.Count is 0 or > MaxTransactionItems)
+        ArgumentNullException.ThrowIfNull(options);
+        if (actions.Count == 0 || actions.Count > options.MaxActions)
         {
             throw new KvDbException(KvErrorCode.LimitExceeded,
-                $"A transaction must hold 1 to {MaxTransactionItems} actions, not {actions.Count}.");
+                $"A transaction must hold 1 to {options.MaxActions} actions, not {actions.Count}.");
         }
 
         // Validate and encode everything before taking a lock: bad input changes nothing.

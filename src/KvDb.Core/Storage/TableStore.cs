@@ -77,6 +77,9 @@ internal sealed class TableStore
 
     public void AddIndex(IndexStore index) => Volatile.Write(ref _indexes, [.. _indexes, index]);
 
+    /// <summary>Removes an index; writers from now on stop maintaining it.</summary>
+    public void RemoveIndex(IndexStore index) => Volatile.Write(ref _indexes, _indexes.Where(i => !ReferenceEquals(i, index)).ToArray());
+
     public IndexStore? FindIndex(string name)
     {
         foreach (var index in Indexes)

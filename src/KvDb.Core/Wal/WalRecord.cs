@@ -11,6 +11,7 @@ internal enum WalRecordType : byte
     DropTable = 2,
     Commit = 3,
     CreateIndex = 4,
+    DropIndex = 5,
 }
 
 /// <summary>The kind of one item change inside a commit.</summary>
@@ -136,6 +137,7 @@ internal sealed class WalRecord
         {
             case WalRecordType.CreateTable:
             case WalRecordType.CreateIndex:
+            case WalRecordType.DropIndex:
             {
                 var tableId = ReadInt32(ref reader);
                 var schema = SchemaCodec.Read(ref reader);

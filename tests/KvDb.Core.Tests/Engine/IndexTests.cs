@@ -47,6 +47,28 @@ public sealed class IndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteIndex_RemovesIt_AndWritesStopMaintainingIt()
+    {
+        await Order("ann", 1, "open", 50, email: "a@x");
+        var described = await _db.DeleteIndexAsync("orders", "byStatus");
+        Assert.Equal(["byEmail", "byDate"], described.Schema.Indexes.Select(i => i.Name));
+        await Order("bob", 2, "open", 20);
+        var e = await Assert.ThrowsAsync<KvDbException>(async () => await _t.QueryIndex("byStatus", "open").ToListAsync());
+        Assert.Contains("byStatus", e.Message, StringComparison.Ordinal);
+        Assert.Single(await _t.QueryIndex("byEmail", "a@x").ToListAsync());
+
+        e = await Assert.ThrowsAsync<KvDbException>(async () => await _db.DeleteIndexAsync("orders", "byStatus"));
+        Assert.Equal(KvErrorCode.InvalidQuery, e.Code);
+        Assert.Equal("Table \"orders\" has no index named \"byStatus\".", e.Message);
+        e = await Assert.ThrowsAsync<KvDbException>(async () => await _db.DeleteIndexAsync("nope", "byStatus"));
+        Assert.Equal(KvErrorCode.TableNotFound, e.Code);
+
+        // The name can be reused for a new definition.
+        await _db.CreateIndexAsync("orders", IndexSchema.Global("byStatus", new KeyAttribute("status", ScalarType.String)));
+        Assert.Equal(2, await _t.QueryIndex("byStatus", "open").CountAsync());
+    }
+
+    [Fact]
     public async Task GlobalIndex_QueriesByOtherKey_WithSortKeyConditions()
     {
         await Order("ann", 1, "open", 50);

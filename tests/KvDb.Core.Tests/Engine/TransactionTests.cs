@@ -57,6 +57,29 @@ public sealed class TransactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TransactWrite_WithRaisedMaxActions_AppliesManyItemsAtomically()
+    {
+        var options = new TransactWriteOptions { MaxActions = 5000 };
+        var puts = Enumerable.Range(0, 3000).Select(i => (TransactWriteItem)new TransactPut("accounts", Item.Create().Set("id", $"big{i:D4}").Set("balance", i).Build())).ToList();
+        var ok = await _db.TransactWriteAsync(puts, options);
+        Assert.True(ok.Succeeded);
+        Assert.Equal(2999, (await _db.Table("accounts").GetAsync("big2999"))!["balance"].AsNumber().ToInt64());
+
+        // One failing condition among 3000 actions cancels all of them.
+        var updates = Enumerable.Range(0, 3000).Select(i => (TransactWriteItem)new TransactUpdate("accounts", new ItemKey($"big{i:D4}"),
+            Update.Set("balance", 0), i == 2500 ? Condition.Path("balance").Equal(-1) : null)).ToList();
+        var failed = await _db.TransactWriteAsync(updates, options);
+        Assert.False(failed.Succeeded);
+        Assert.Equal(2500, failed.FailedActionIndex);
+        Assert.Equal(1, (await _db.Table("accounts").GetAsync("big0001"))!["balance"].AsNumber().ToInt64());
+
+        var e = await Assert.ThrowsAsync<KvDbException>(async () => await _db.TransactWriteAsync(puts, new TransactWriteOptions { MaxActions = 2000 }));
+        Assert.Equal("A transaction must hold 1 to 2000 actions, not 3000.", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TransactWriteOptions { MaxActions = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TransactWriteOptions { MaxActions = TransactWriteOptions.Unbounded + 1 });
+    }
+
+    [Fact]
     public async Task TransactWrite_InvalidInput_ThrowsBeforeChangingAnything()
     {
         var e = await Assert.ThrowsAsync<KvDbException>(async () => await _db.TransactWriteAsync(

@@ -167,6 +167,37 @@ public sealed class FileModeTests : IDisposable
         Assert.Contains("LOCK", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DeletedIndex_StaysDeletedAfterReopen(bool checkpointAfterDelete)
+    {
+        var schema = new TableSchema("t", s_pk, s_sk)
+        {
+            Indexes = [IndexSchema.Global("byOwner", new KeyAttribute("owner", ScalarType.String)), IndexSchema.Global("byColour", new KeyAttribute("colour", ScalarType.String))],
+        };
+        await using (var db = KvDatabase.Open(_dir.Path))
+        {
+            var t = await db.CreateTableAsync(schema);
+            await t.PutAsync(Item.Create().Set("pk", "a").Set("sk", 1).Set("owner", "ann").Set("colour", "red").Build());
+            await db.DeleteIndexAsync("t", "byOwner");
+            await t.PutAsync(Item.Create().Set("pk", "a").Set("sk", 2).Set("owner", "ann").Set("colour", "red").Build());
+            if (checkpointAfterDelete)
+            {
+                await db.CheckpointAsync();
+            }
+        }
+
+        await using (var db = KvDatabase.Open(_dir.Path))
+        {
+            var t = db.Table("t");
+            var d = await t.DescribeAsync();
+            Assert.Equal(["byColour"], d.Schema.Indexes.Select(i => i.Name));
+            Assert.Equal(2, await t.QueryIndex("byColour", "red").CountAsync());
+            await Assert.ThrowsAsync<KvDbException>(async () => await t.QueryIndex("byOwner", "ann").CountAsync());
+        }
+    }
+
     [Fact]
     public async Task SecondaryIndex_AndTtlDefinition_SurviveReopen()
     {
