@@ -43,6 +43,8 @@ public enum KvErrorCode
     ConditionFailed = 1050,
     /// <summary>A transaction was rejected; the result says which action failed and why.</summary>
     TransactionCanceled = 1051,
+    /// <summary>An item is locked by another transaction that is still in progress; retry later (as DynamoDB's TransactionConflict).</summary>
+    TransactionConflict = 1052,
     /// <summary>A JSON document could not be converted to an item or back.</summary>
     InvalidDocument = 1060,
     /// <summary>A typed mapping (C# class to item) is invalid.</summary>
@@ -62,4 +64,7 @@ public enum KvErrorCode
     ChangeFeedTruncated = 2005,
     /// <summary>The data directory was written by an incompatible format version.</summary>
     UnsupportedFormat = 2006,
+
+    /// <summary>A cluster could not reach a quorum of replicas (too many nodes down or unreachable) or could not settle a configuration change.</summary>
+    ClusterUnavailable = 4001,
 }
