@@ -8,7 +8,11 @@ namespace KvDb.Cluster.Tests.Checking;
 /// operations. Calls and returns form a doubly linked list in time order; the search linearizes the first call it
 /// can, lifting the call and its return out of the list, and backtracks when it meets a return whose call is still
 /// in the list. Visited (linearized set, register state) configurations are cached, so each is expanded once.
-/// Open operations have no return entry: they may be linearized anywhere after their call, or never.
+/// Open operations have no return entry: they may be linearized anywhere after their call, or never. So a
+/// configuration is also pruned when a visited one has the same state and completed operations but a subset of
+/// its open ones: whatever can follow the larger set can follow the smaller (the extra open operations can stay
+/// unapplied, and open operations add no real-time constraints). Without this, every subset of the open writes
+/// pending at a violation would be searched.
 /// </summary>
 internal sealed class WglSearch
 {
@@ -36,7 +40,7 @@ internal sealed class WglSearch
     private readonly ulong[] _zobrist;
     private ulong _hash;
 
-    private readonly Dictionary<ulong, CacheEntry> _cache = [];
+    private readonly Dictionary<ulong, List<CacheEntry>> _cache = [];
 
     private int[] _bestPrefix = [];
     private int _bestState;
@@ -119,7 +123,7 @@ internal sealed class WglSearch
         }
     }
 
-    /// <summary>Search steps taken by <see cref="Run"/>.</summary>
+    /// <summary>Work done by <see cref="Run"/>: candidates tried plus cache entries compared.</summary>
     public long Steps { get; private set; }
 
     /// <summary>Runs the search; gives up with <see cref="LinearizabilityOutcome.Unknown"/> after <paramref name="maxSteps"/> steps.</summary>
@@ -147,7 +151,7 @@ internal sealed class WglSearch
         RecordBest(stackOp, depth, state);
         while (remaining > 0)
         {
-            if (Steps == maxSteps)
+            if (Steps >= maxSteps)
             {
                 return LinearizabilityOutcome.Unknown;
             }
@@ -388,41 +392,38 @@ internal sealed class WglSearch
 
         var words = _bits.AsSpan(first, end - first);
         var key = _hash ^ ((ulong)state * 0x9E3779B97F4A7C15UL);
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_cache, key, out var exists);
-        if (exists)
+        ref var entries = ref CollectionsMarshal.GetValueRefOrAddDefault(_cache, key, out _);
+        entries ??= new List<CacheEntry>(1);
+
+        // The entries of a key differ only in their open operations (or in a hash collision) and form an
+        // antichain: an entry whose open set includes the new one's is dropped. Scanning them counts as work.
+        Steps += entries.Count;
+        var removed = 0;
+        for (var k = 0; k < entries.Count; k++)
         {
-            for (var e = slot; e is not null; e = e.Next)
+            var e = entries[k];
+            if (e.State == state && e.First == first && words.SequenceEqual(e.Words))
             {
-                if (e.State == state && e.First == first && words.SequenceEqual(e.Words) && IsSubset(e.Open, _openBits))
+                if (IsSubset(e.Open, _openBits))
                 {
                     return false;
+                }
+
+                if (IsSubset(_openBits, e.Open))
+                {
+                    entries[k] = null!;
+                    removed++;
                 }
             }
         }
 
-        slot = new CacheEntry(state, first, words.ToArray(), _openBits.Length == 0 ? [] : (ulong[])_openBits.Clone(), slot);
-        return true;
-    }
-
-    public string Debug()
-    {
-        var entries = 0;
-        var maxChain = 0;
-        var states = new HashSet<int>();
-        foreach (var head in _cache.Values)
+        if (removed > 0)
         {
-            var chain = 0;
-            for (var e = head; e is not null; e = e.Next)
-            {
-                chain++;
-                states.Add(e.State);
-            }
-
-            entries += chain;
-            maxChain = Math.Max(maxChain, chain);
+            entries.RemoveAll(e => e is null);
         }
 
-        return $"buckets {_cache.Count} entries {entries} maxChain {maxChain} states {states.Count}";
+        entries.Add(new CacheEntry(state, first, words.ToArray(), _openBits.Length == 0 ? [] : (ulong[])_openBits.Clone()));
+        return true;
     }
 
     private static bool IsSubset(ulong[] subset, ulong[] set)
@@ -438,5 +439,5 @@ internal sealed class WglSearch
         return true;
     }
 
-    private sealed record CacheEntry(int State, int First, ulong[] Words, ulong[] Open, CacheEntry? Next);
+    private sealed record CacheEntry(int State, int First, ulong[] Words, ulong[] Open);
 }

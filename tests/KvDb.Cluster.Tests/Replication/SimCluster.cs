@@ -8,7 +8,7 @@ namespace KvDb.Cluster.Tests.Replication;
 /// "disk", kept across crashes), a ClusterNode created on the node's own simulated context, and the
 /// simulated network with every message passed through the binary codec.
 /// </summary>
-internal sealed class SimCluster
+internal sealed class SimCluster : IClusterHarness
 {
     private readonly Dictionary<NodeId, KvDatabase> _disks = [];
     private readonly Dictionary<NodeId, ClusterNode> _nodes = [];

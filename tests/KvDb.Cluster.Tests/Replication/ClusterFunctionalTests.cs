@@ -2,17 +2,20 @@ using KvDb.Expressions;
 
 namespace KvDb.Cluster.Tests.Replication;
 
-/// <summary>Functional behaviour of the clustered store on the simulated network (no faults).</summary>
-public sealed class ClusterBasicsTests
+/// <summary>
+/// Functional behaviour of the clustered store, one suite run on every transport: the simulated network
+/// (<see cref="SimulatedClusterTests"/>), in-process calls and HTTP/2 through Kestrel on 127.0.0.1.
+/// </summary>
+public abstract class ClusterFunctionalTests
 {
+    /// <summary>Starts <paramref name="nodes"/> nodes on this suite's transport and runs the scenario against them.</summary>
+    protected abstract Task RunAsync(int nodes, int seed, Func<IClusterHarness, Task> scenario);
+
     private static Item Row(string pk, int sk, string value) => Item.Create().Set("pk", pk).Set("sk", sk).Set("v", value).Build();
 
     [Fact]
-    public void WritesThroughOneNode_AreReadThroughEveryNode_AndStoredOnNReplicas()
+    public Task WritesThroughOneNode_AreReadThroughEveryNode_AndStoredOnNReplicas() => RunAsync(5, 1, async c =>
     {
-        var c = new SimCluster(seed: 1, nodes: 5);
-        c.Run(async () =>
-        {
             await c.On("n1", s => s.CreateTableAsync(SimCluster.KvSchema()).AsTask());
             for (var i = 0; i < 20; i++)
             {
@@ -32,15 +35,11 @@ public sealed class ClusterBasicsTests
             var scan = await c.On("n2", s => s.ScanAsync(new ScanRequest("kv")).AsTask());
             Assert.Equal(20, scan.Count);
             Assert.Equal(20, scan.Items.Select(i => i["v"].AsString()).Distinct().Count());
-        });
-    }
+    });
 
     [Fact]
-    public void ConditionalWrites_UpdatesAndDeletes_BehaveLikeTheLocalEngine()
+    public Task ConditionalWrites_UpdatesAndDeletes_BehaveLikeTheLocalEngine() => RunAsync(3, 2, async c =>
     {
-        var c = new SimCluster(seed: 2, nodes: 3);
-        c.Run(async () =>
-        {
             await c.On("n1", s => s.CreateTableAsync(SimCluster.KvSchema()).AsTask());
             var first = await c.On("n1", s => s.PutItemAsync(new PutItemRequest("kv", Row("a", 1, "x")) { Condition = Condition.AttributeNotExists("pk") }).AsTask());
             var second = await c.On("n2", s => s.PutItemAsync(new PutItemRequest("kv", Row("a", 1, "y")) { Condition = Condition.AttributeNotExists("pk") }).AsTask());
@@ -60,15 +59,11 @@ public sealed class ClusterBasicsTests
             Assert.Equal(KvErrorCode.InvalidKey, bad.Code);
             var missing = await Assert.ThrowsAsync<KvDbException>(() => c.On("n1", s => s.GetItemAsync(new GetItemRequest("nope", new ItemKey("a"))).AsTask()));
             Assert.Equal(KvErrorCode.TableNotFound, missing.Code);
-        });
-    }
+    });
 
     [Fact]
-    public void QueriesAndScans_PaginateInOrder_WithLimits()
+    public Task QueriesAndScans_PaginateInOrder_WithLimits() => RunAsync(4, 3, async c =>
     {
-        var c = new SimCluster(seed: 3, nodes: 4);
-        c.Run(async () =>
-        {
             await c.On("n1", s => s.CreateTableAsync(SimCluster.KvSchema()).AsTask());
             for (var i = 0; i < 60; i++)
             {
@@ -121,15 +116,11 @@ public sealed class ClusterBasicsTests
 
             Assert.Equal(60, scanned.Count);
             Assert.Equal(60, scanned.Distinct().Count());
-        });
-    }
+    });
 
     [Fact]
-    public void Transactions_SpanNodes_AllOrNothing()
+    public Task Transactions_SpanNodes_AllOrNothing() => RunAsync(5, 4, async c =>
     {
-        var c = new SimCluster(seed: 4, nodes: 5);
-        c.Run(async () =>
-        {
             await c.On("n1", s => s.CreateTableAsync(new TableSchema("accounts", new KeyAttribute("id", ScalarType.String))).AsTask());
             for (var i = 0; i < 10; i++)
             {
@@ -183,6 +174,5 @@ public sealed class ClusterBasicsTests
             await Task.WhenAll(tasks);
             var after = await c.On("n5", s => s.TransactGetItemsAsync(Enumerable.Range(0, 10).Select(i => new TransactGetItem("accounts", new ItemKey($"a{i}"))).ToArray()).AsTask());
             Assert.Equal(1000, after.Sum(b => b!["balance"].AsNumber().ToInt64()));
-        });
-    }
+    });
 }
