@@ -177,7 +177,7 @@ public sealed record ClusterConfig
 /// after. While both exist, every replicated operation needs a quorum in each replica set (joint consensus),
 /// so that a value chosen in either is seen by the other.
 /// </summary>
-public sealed class ClusterPlacement
+internal sealed class ClusterPlacement
 {
     private readonly HashRing _old;
     private readonly HashRing? _new;
