@@ -82,6 +82,11 @@ public sealed partial class ClusterNode
     /// <summary>How long ago (virtual or real ms) a member last answered; start time counts as heard.</summary>
     internal long SilenceOf(NodeId peer)
     {
+        if (peer == Id)
+        {
+            return 0;
+        }
+
         lock (_peers)
         {
             return Runtime.NowMilliseconds - Math.Max(_startedAt, _lastHeard.GetValueOrDefault(peer));

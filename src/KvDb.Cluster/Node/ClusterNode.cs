@@ -95,8 +95,11 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
     {
         await Replicas.OpenAsync(cancellationToken);
         var stored = await Replicas.ReadAsync(ReplicaStore.SystemTable, [ConfigKey], cancellationToken);
-        if (stored[0].State.Item is not null)
+        var restarted = stored[0].State.Item is not null;
+        if (restarted)
         {
+            // The configuration this node last accepted: a starting point. It may not have been chosen (a change
+            // that reached too few members), so once serving, the node reads the chosen one through Paxos.
             var config = ConfigOf(stored[0].State);
             if (config.Epoch > Config.Epoch)
             {
@@ -118,6 +121,10 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         }
 
         Runtime.Trace($"{Id} started at epoch {Config.Epoch}");
+        if (restarted)
+        {
+            _ = RefreshConfigInBackgroundAsync();
+        }
     }
 
     /// <summary>Stops the timers and background work (the local database is the caller's).</summary>
@@ -325,13 +332,16 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         Item.Create().Set("k", "config").Set("cfg", config.Encode()).Build();
 
     /// <summary>Adopts a configuration learned through a quorum (never goes back to an older one).</summary>
-    internal async Task AdoptConfigAsync(ClusterConfig config, CancellationToken ct)
+    internal async Task AdoptConfigAsync(ClusterConfig config, CancellationToken ct, bool chosen = false)
     {
         await _adopt.WaitAsync(); // no token: a cancellable wait resumes on the thread pool, which breaks the deterministic simulation
         ct.ThrowIfCancellationRequested();
         try
         {
-            if (config.Epoch <= Config.Epoch && Config.Epoch != 0)
+            // Never go back. A configuration learned through a quorum (chosen) replaces one of the same epoch
+            // that this node had only accepted (a change that was not chosen).
+            var same = config.Epoch == Config.Epoch && (!chosen || config.Encode().AsSpan().SequenceEqual(Config.Encode()));
+            if ((config.Epoch < Config.Epoch || same) && Config.Epoch != 0)
             {
                 return;
             }
@@ -370,12 +380,13 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
                 }
 
                 var latest = await Coordinator.ReadConfigAsync(known, ct);
-                if (latest is null || latest.Epoch <= known.Epoch)
+                if (latest is null || latest.Epoch < known.Epoch ||
+                    (latest.Epoch == known.Epoch && latest.Encode().AsSpan().SequenceEqual(known.Encode())))
                 {
                     return;
                 }
 
-                await AdoptConfigAsync(latest, ct);
+                await AdoptConfigAsync(latest, ct, chosen: true);
             }
         }
         finally
@@ -511,10 +522,40 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         return config;
     }
 
+    /// <summary>
+    /// What this node knows about the cluster: the epoch, each member's state and share of the ring (the share it
+    /// will own once the current transition completes), and this node's own streaming progress.
+    /// </summary>
+    public ClusterStatus GetStatus()
+    {
+        var placement = Placement;
+        var ring = placement.Final;
+        var members = placement.Config.Members
+            .Select(m => new MemberStatus(m.Id, m.State, ring.Nodes.Contains(m.Id) ? ring.OwnershipShare(m.Id) : 0, SilenceOf(m.Id)))
+            .ToArray();
+        return new ClusterStatus(Id, placement.Config.Epoch, placement.Config.InTransition, members, Progress, Hints.Total);
+    }
+
     /// <summary>Nodes that gain ranges in the current transition.</summary>
     internal static IReadOnlyList<NodeId> GainingNodes(ClusterPlacement placement) =>
         placement.Next is null ? [] : HashRing.Diff(placement.Current, placement.Next).SelectMany(m => m.Gained).Distinct().Order().ToArray();
 }
+
+/// <summary>The cluster as one node sees it (see <see cref="ClusterNode.GetStatus"/>).</summary>
+/// <param name="Node">The node that answers.</param>
+/// <param name="Epoch">Its configuration epoch.</param>
+/// <param name="Rebalancing">True while ranges are being streamed to new owners.</param>
+/// <param name="Members">Every member with its state and ring share.</param>
+/// <param name="Progress">This node's own streaming progress.</param>
+/// <param name="PendingHints">Hints this node holds for unreachable replicas.</param>
+public sealed record ClusterStatus(NodeId Node, long Epoch, bool Rebalancing, IReadOnlyList<MemberStatus> Members, RebalanceProgress Progress, int PendingHints);
+
+/// <summary>One member as a node sees it.</summary>
+/// <param name="Id">The member.</param>
+/// <param name="State">Normal, joining, leaving or dead.</param>
+/// <param name="OwnershipShare">Fraction of the token space it is primary for (after the current transition).</param>
+/// <param name="SilenceMilliseconds">How long ago it last answered a heartbeat (0 for the node itself).</param>
+public sealed record MemberStatus(NodeId Id, MemberState State, double OwnershipShare, long SilenceMilliseconds);
 
 /// <summary>Rebalancing as one node sees it: what it has streamed in for the current transition.</summary>
 /// <param name="Epoch">The configuration epoch of the transition (0 when idle).</param>

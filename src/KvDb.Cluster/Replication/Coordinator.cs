@@ -185,6 +185,7 @@ internal sealed class Coordinator(ClusterNode node)
     /// </summary>
     public async Task<(ClusterConfig Config, bool Applied)> ChangeConfigAsync(Func<ClusterConfig, ClusterConfig?> change, CancellationToken ct)
     {
+        byte[]? proposed = null; // what an earlier attempt proposed: it may have been chosen although that attempt failed
         for (var attempt = 0; ; attempt++)
         {
             var current = node.Placement.Config;
@@ -192,6 +193,11 @@ internal sealed class Coordinator(ClusterNode node)
             var result = await RoundAsync<(ClusterConfig, bool)>(ReplicaStore.SystemTable, ClusterNode.ConfigKey, [members], 0, Majority, Majority, (state, ballot) =>
             {
                 var latest = node.ConfigOf(state);
+                if (proposed is not null && latest.Encode().AsSpan().SequenceEqual(proposed))
+                {
+                    return new CasDecision<(ClusterConfig, bool)>(null, (latest, true)); // our earlier attempt won
+                }
+
                 if (latest.Epoch > current.Epoch)
                 {
                     return new CasDecision<(ClusterConfig, bool)>(null, (latest, false));
@@ -204,6 +210,7 @@ internal sealed class Coordinator(ClusterNode node)
                 }
 
                 next = next with { Epoch = latest.Epoch + 1 };
+                proposed = next.Encode();
                 return new CasDecision<(ClusterConfig, bool)>(new CellState(ClusterNode.ConfigItem(next), ballot), (next, true));
             }, ct);
             if (result.Done)

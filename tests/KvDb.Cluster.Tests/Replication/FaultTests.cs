@@ -53,6 +53,13 @@ public sealed class FaultTests
                 c.Crash(crashed);
                 await Task.Delay(TimeSpan.FromMilliseconds(800), c.Sim.Time);
                 await c.RestartAsync(crashed);
+                if (seed % 2 == 0)
+                {
+                    // A membership change while the clients run: n6 joins and ranges stream to it.
+                    await c.StartNewAsync("n6");
+                    await c.OnNode("n1", n => n.AddNodeAsync("n6"));
+                }
+
                 await Task.WhenAll(work);
             }, maxVirtualSeconds: 900);
             var result = LinearizabilityChecker.Check(recorder.ToHistory());
