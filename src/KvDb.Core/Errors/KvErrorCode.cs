@@ -66,5 +66,5 @@ public enum KvErrorCode
     UnsupportedFormat = 2006,
 
     /// <summary>A cluster could not reach a quorum of replicas (too many nodes down or unreachable) or could not settle a configuration change.</summary>
-    ClusterUnavailable = 4001,
+    ClusterUnavailable = 5001,
 }
