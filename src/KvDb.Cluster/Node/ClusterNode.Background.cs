@@ -152,15 +152,36 @@ public sealed partial class ClusterNode
             return; // wait until every live member has learned the transition
         }
 
-        var streamed = await StreamGainedRangesAsync(placement);
-        if (!streamed || Placement.Config.Epoch != config.Epoch)
+        // Streaming can take long: it runs beside the heartbeat ticks, not inside one.
+        if (Interlocked.Exchange(ref _streaming, 1) == 0)
         {
-            return;
+            _ = StreamAndSyncAsync(placement);
         }
+    }
 
-        var membersAtStart = config.Members;
-        await Coordinator.ChangeConfigAsync(c =>
-            c.Members.SequenceEqual(membersAtStart) && !c.Synced.Contains(Id) ? c with { Synced = c.Synced.Add(Id) } : null, _stop.Token);
+    private async Task StreamAndSyncAsync(ClusterPlacement placement)
+    {
+        try
+        {
+            var config = placement.Config;
+            var streamed = await StreamGainedRangesAsync(placement);
+            if (!streamed || !SameTransition(Placement.Config, config))
+            {
+                return;
+            }
+
+            var membersAtStart = config.Members;
+            await Coordinator.ChangeConfigAsync(c =>
+                c.Members.SequenceEqual(membersAtStart) && !c.Synced.Contains(Id) ? c with { Synced = c.Synced.Add(Id) } : null, _stop.Token);
+        }
+        catch (Exception e) when (e is KvDbException or OperationCanceledException or NodeUnreachableException or ClusterProtocolException)
+        {
+            Runtime.Trace($"{Id} streaming: {e.Message}");
+        }
+        finally
+        {
+            Volatile.Write(ref _streaming, 0);
+        }
     }
 
     private static ClusterConfig Finalized(ClusterConfig c) => c with
@@ -199,9 +220,9 @@ public sealed partial class ClusterNode
 
             done++;
             Progress = Progress with { RangesDone = done };
-            if (Placement.Config.Epoch != placement.Config.Epoch && !SameTransition(Placement.Config, placement.Config))
+            if (!SameTransition(Placement.Config, placement.Config))
             {
-                return false;
+                return false; // the membership changed meanwhile: stream again for the new transition
             }
         }
 

@@ -28,6 +28,7 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
     private ITimer? _antiEntropyTimer;
     private int _ticking;
     private int _antiEntropyRunning;
+    private int _streaming;
     private long _startedAt;
 
     /// <summary>
