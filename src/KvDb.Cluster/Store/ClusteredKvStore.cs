@@ -51,9 +51,10 @@ public sealed partial class ClusteredKvStore : IKvStore
     {
         ArgumentNullException.ThrowIfNull(schema);
         schema.Validate();
-        if (schema.Name.StartsWith("__", StringComparison.Ordinal))
+        if (schema.Name.StartsWith("__cluster", StringComparison.Ordinal) || schema.Name.StartsWith("__meta.", StringComparison.Ordinal))
         {
-            throw new KvDbException(KvErrorCode.InvalidTableDefinition, $"Table name \"{schema.Name}\" is reserved: names starting with \"__\" belong to the cluster.");
+            throw new KvDbException(KvErrorCode.InvalidTableDefinition,
+                $"Table name \"{schema.Name}\" is reserved: names starting with \"__cluster\" or \"__meta.\" belong to the cluster.");
         }
 
         var now = _node.Runtime.NowMilliseconds;
