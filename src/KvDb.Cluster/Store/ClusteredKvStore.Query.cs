@@ -58,22 +58,7 @@ public sealed partial class ClusteredKvStore
             var (cells, bound) = request.PartitionKey is { } partitionKey
                 ? await PartitionPageAsync(schema, pageRequest, PartitionToken.Of(partitionKey), order, cancellationToken)
                 : await FanOutPageAsync(schema, pageRequest, order, cancellationToken);
-            var processed = 0;
-            foreach (var (key, state) in cells)
-            {
-                if (collector.Full)
-                {
-                    break;
-                }
-
-                processed++;
-                var item = await VisibleAsync(schema.Name, key, state, cancellationToken);
-                if (item is not null)
-                {
-                    collector.Add(key, item);
-                }
-            }
-
+            var processed = await FeedAsync(schema.Name, cells, collector, null, cancellationToken);
             if (collector.Full)
             {
                 return collector.Result(more: bound is not null || processed < cells.Count);
@@ -296,22 +281,7 @@ public sealed partial class ClusteredKvStore
         {
             var rangeEnd = Math.Min(segmentTo, RangeEndOf(_node.Placement, position));
             var (cells, more) = await RangePageAsync(schema.Name, position, rangeEnd, after, Math.Min(PageSize, collector.Remaining), cancellationToken);
-            var processed = 0;
-            foreach (var (key, state) in cells)
-            {
-                if (collector.Full)
-                {
-                    break;
-                }
-
-                processed++;
-                var item = await VisibleAsync(schema.Name, key, state, cancellationToken);
-                if (item is not null && (index is null || HasIndexKeys(index, item)))
-                {
-                    collector.Add(key, item);
-                }
-            }
-
+            var processed = await FeedAsync(schema.Name, cells, collector, index is null ? null : item => HasIndexKeys(index, item), cancellationToken);
             if (collector.Full)
             {
                 return collector.Result(more: more || rangeEnd < segmentTo || processed < cells.Count);
@@ -333,6 +303,28 @@ public sealed partial class ClusteredKvStore
         }
 
         return collector.Result(more: false);
+    }
+
+    /// <summary>Feeds merged cells to the collector (visible items only) until it is full; returns how many cells it used.</summary>
+    private async Task<int> FeedAsync(string table, List<(ItemKey Key, CellState State)> cells, Collector collector, Func<Item, bool>? accept, CancellationToken ct)
+    {
+        var processed = 0;
+        foreach (var (key, state) in cells)
+        {
+            if (collector.Full)
+            {
+                break;
+            }
+
+            processed++;
+            var item = await VisibleAsync(table, key, state, ct);
+            if (item is not null && (accept is null || accept(item)))
+            {
+                collector.Add(key, item);
+            }
+        }
+
+        return processed;
     }
 
     private static bool HasIndexKeys(IndexSchema index, Item item) =>

@@ -49,14 +49,7 @@ public sealed partial class ClusteredKvStore
                     CheckItem(schema, put.Item, key);
                     break;
                 case TransactUpdate update:
-                    foreach (var path in update.Update.TargetPaths)
-                    {
-                        if (path.TopLevelName == schema.PartitionKey.Name || path.TopLevelName == schema.SortKey?.Name)
-                        {
-                            throw new KvDbException(KvErrorCode.InvalidUpdate,
-                                $"Transaction action {i} on table \"{schema.Name}\": cannot update attribute \"{path}\" because \"{path.TopLevelName}\" is part of the key.");
-                        }
-                    }
+                    update.Update.CheckKeyNotUpdated(schema, $"Transaction action {i} on table \"{schema.Name}\"");
 
                     key = update.Key;
                     CheckKey(schema, key);

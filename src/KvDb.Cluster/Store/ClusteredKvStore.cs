@@ -239,14 +239,7 @@ public sealed partial class ClusteredKvStore : IKvStore
     {
         ArgumentNullException.ThrowIfNull(request);
         var schema = await SchemaAsync(request.TableName, cancellationToken);
-        foreach (var path in request.Update.TargetPaths)
-        {
-            if (path.TopLevelName == schema.PartitionKey.Name || path.TopLevelName == schema.SortKey?.Name)
-            {
-                throw new KvDbException(KvErrorCode.InvalidUpdate,
-                    $"Table \"{schema.Name}\": cannot update attribute \"{path}\" because \"{path.TopLevelName}\" is part of the key.");
-            }
-        }
+        request.Update.CheckKeyNotUpdated(schema, $"Table \"{schema.Name}\"");
 
         CheckKey(schema, request.Key);
         return await WriteAsync(schema, request.Key, current =>
@@ -257,19 +250,9 @@ public sealed partial class ClusteredKvStore : IKvStore
             }
 
             var (newItem, outcome) = ApplyUpdate(schema, request.Key, request.Update, current);
-            Item? returned = request.ReturnValues switch
-            {
-                ReturnValues.AllOld => current,
-                ReturnValues.AllNew => newItem,
-                ReturnValues.UpdatedOld => current is null ? null : NonEmpty(Projection.Of(outcome.UpdatedPaths).Apply(current)),
-                ReturnValues.UpdatedNew => NonEmpty(Projection.Of(outcome.UpdatedPaths).Apply(newItem)),
-                _ => null,
-            };
-            return (true, newItem, returned);
+            return (true, newItem, outcome.Returned(request.ReturnValues, current, newItem));
         }, cancellationToken);
     }
-
-    private static Item? NonEmpty(Item item) => item.Count == 0 ? null : item;
 
     private static (Item Item, UpdateOutcome Outcome) ApplyUpdate(TableSchema schema, ItemKey key, UpdateExpression update, Item? current)
     {

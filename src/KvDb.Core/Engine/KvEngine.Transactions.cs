@@ -47,14 +47,7 @@ internal sealed partial class KvEngine
                     key = table.KeyOf(pk, ItemCodec.BuildRecord(sk ?? pk, []));
                     break;
                 case TransactUpdate update:
-                    foreach (var path in update.Update.TargetPaths)
-                    {
-                        if (path.TopLevelName == table.Schema.PartitionKey.Name || path.TopLevelName == table.Schema.SortKey?.Name)
-                        {
-                            throw new KvDbException(KvErrorCode.InvalidUpdate,
-                                $"Transaction action {i} on table \"{table.Name}\": cannot update attribute \"{path}\" because \"{path.TopLevelName}\" is part of the key.");
-                        }
-                    }
+                    update.Update.CheckKeyNotUpdated(table.Schema, $"Transaction action {i} on table \"{table.Name}\"");
 
                     (pk, sk) = EncodeKey(table, update.Key);
                     key = update.Key;

@@ -119,14 +119,7 @@ internal sealed partial class KvEngine
         ArgumentNullException.ThrowIfNull(request.Update);
         var table = Table(request.TableName);
         var schema = table.Schema;
-        foreach (var path in request.Update.TargetPaths)
-        {
-            if (path.TopLevelName == schema.PartitionKey.Name || path.TopLevelName == schema.SortKey?.Name)
-            {
-                throw new KvDbException(KvErrorCode.InvalidUpdate,
-                    $"Table \"{table.Name}\": cannot update attribute \"{path}\" because \"{path.TopLevelName}\" is part of the key.");
-            }
-        }
+        request.Update.CheckKeyNotUpdated(schema, $"Table \"{table.Name}\"");
 
         var (pk, sk) = EncodeKey(table, request.Key);
         var hash = HashIndex.Hash(pk);
@@ -166,23 +159,13 @@ internal sealed partial class KvEngine
                 NewRecord = record, OldRecord = physical,
             }]).ConfigureAwait(false);
             var stored = table.ItemOf(record);
-            Item? returned = request.ReturnValues switch
-            {
-                ReturnValues.AllOld => oldItem,
-                ReturnValues.AllNew => stored,
-                ReturnValues.UpdatedOld => oldItem is null ? null : NonEmpty(Projection.Of(outcome.UpdatedPaths).Apply(oldItem)),
-                ReturnValues.UpdatedNew => NonEmpty(Projection.Of(outcome.UpdatedPaths).Apply(stored)),
-                _ => null,
-            };
-            return new WriteResult(true, returned);
+            return new WriteResult(true, outcome.Returned(request.ReturnValues, oldItem, stored));
         }
         finally
         {
             gate.Release();
         }
     }
-
-    private static Item? NonEmpty(Item item) => item.Count == 0 ? null : item;
 
     private static WriteResult Failed(TableStore table, byte[]? current, bool returnCurrent) =>
         new(false, returnCurrent && current is not null ? table.ItemOf(current) : null);

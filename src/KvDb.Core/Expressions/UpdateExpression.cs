@@ -34,6 +34,19 @@ public sealed partial class UpdateExpression
     /// <summary>Every path written by SET, REMOVE, ADD or DELETE, in clause order (SET, REMOVE, ADD, DELETE).</summary>
     public IReadOnlyList<AttributePath> TargetPaths => _targets;
 
+    /// <summary>Throws when the update writes a key attribute of <paramref name="schema"/>; <paramref name="where"/> starts the message.</summary>
+    internal void CheckKeyNotUpdated(TableSchema schema, string where)
+    {
+        foreach (var path in TargetPaths)
+        {
+            if (path.TopLevelName == schema.PartitionKey.Name || path.TopLevelName == schema.SortKey?.Name)
+            {
+                throw new KvDbException(KvErrorCode.InvalidUpdate,
+                    $"{where}: cannot update attribute \"{path}\" because \"{path.TopLevelName}\" is part of the key.");
+            }
+        }
+    }
+
     internal IReadOnlyList<UpdateAction> Actions => _actions;
 
     /// <summary>
@@ -280,6 +293,18 @@ public sealed class UpdateOutcome
     /// that existed. List indexes are as written in the expression.
     /// </summary>
     public IReadOnlyList<AttributePath> UpdatedPaths { get; }
+
+    /// <summary>What an update returns for <paramref name="returnValues"/>, given the item before and after it.</summary>
+    internal Item? Returned(ReturnValues returnValues, Item? before, Item after) => returnValues switch
+    {
+        ReturnValues.AllOld => before,
+        ReturnValues.AllNew => after,
+        ReturnValues.UpdatedOld => before is null ? null : NonEmpty(Projection.Of(UpdatedPaths).Apply(before)),
+        ReturnValues.UpdatedNew => NonEmpty(Projection.Of(UpdatedPaths).Apply(after)),
+        _ => null,
+    };
+
+    private static Item? NonEmpty(Item item) => item.Count == 0 ? null : item;
 }
 
 /// <summary>
