@@ -188,8 +188,42 @@ internal sealed class ClusterPlacement
         Config = config;
         // A node that has not joined yet knows no members: it gets a placeholder ring (it coordinates nothing).
         var oldMembers = config.OldRingMembers.ToArray();
-        _old = HashRing.Create(oldMembers.Length > 0 ? oldMembers : [new NodeId("unassigned")], virtualNodesPerNode, replicationFactor);
-        _new = config.InTransition ? HashRing.Create(config.NewRingMembers, virtualNodesPerNode, replicationFactor) : null;
+        _old = Ring(oldMembers.Length > 0 ? oldMembers : [new NodeId("unassigned")], virtualNodesPerNode, replicationFactor);
+        _new = config.InTransition ? Ring(config.NewRingMembers.ToArray(), virtualNodesPerNode, replicationFactor) : null;
+    }
+
+    // Rings are immutable and every node of a process (the simulation, in-process clusters) builds the same ones
+    // for each epoch; building one costs tens of milliseconds at 100 nodes, so recent ones are shared.
+    private static readonly Lock s_cacheLock = new();
+    private static readonly LinkedList<(string Key, HashRing Ring)> s_cache = new();
+
+    private static HashRing Ring(NodeId[] members, int virtualNodesPerNode, int replicationFactor)
+    {
+        var key = $"{virtualNodesPerNode}/{replicationFactor}/{string.Join(",", members.Select(m => m.Value).Order(StringComparer.Ordinal))}";
+        lock (s_cacheLock)
+        {
+            for (var n = s_cache.First; n is not null; n = n.Next)
+            {
+                if (n.Value.Key == key)
+                {
+                    s_cache.Remove(n);
+                    s_cache.AddFirst(n);
+                    return n.Value.Ring;
+                }
+            }
+        }
+
+        var ring = HashRing.Create(members, virtualNodesPerNode, replicationFactor);
+        lock (s_cacheLock)
+        {
+            s_cache.AddFirst((key, ring));
+            while (s_cache.Count > 16)
+            {
+                s_cache.RemoveLast();
+            }
+        }
+
+        return ring;
     }
 
     /// <summary>The configuration.</summary>

@@ -200,21 +200,33 @@ public sealed partial class ClusterNode
         long bytes = 0;
         foreach (var move in moves)
         {
+            // Every chosen state is on a write quorum (W) of the old replica set, so copying from any N - W + 1 of
+            // them sees it: try the live old replicas in turn until that many have been copied in full.
             var sources = move.OldReplicas.Where(n => n != Id && placement.Config.Find(n)?.State != MemberState.Dead).ToArray();
+            var needed = Options.PrepareQuorumFor(move.OldReplicas.Count);
             foreach (var table in tables)
             {
+                var copied = 0;
                 foreach (var source in sources)
                 {
-                    var (ok, n, b) = await CopyRangeAsync(source, table, move.From, move.To);
-                    if (!ok)
+                    if (copied >= needed)
                     {
-                        // A source that cannot be read now: only fine if it is declared dead later; retry next tick.
-                        return false;
+                        break;
                     }
 
+                    var (ok, n, b) = await CopyRangeAsync(source, table, move.From, move.To);
                     items += n;
                     bytes += b;
                     Progress = Progress with { ItemsMoved = items, BytesMoved = bytes };
+                    if (ok)
+                    {
+                        copied++;
+                    }
+                }
+
+                if (copied < needed)
+                {
+                    return false; // too few old replicas readable now: try again on a later tick
                 }
             }
 

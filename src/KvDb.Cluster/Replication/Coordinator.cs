@@ -48,12 +48,23 @@ internal sealed class Coordinator(ClusterNode node)
             if (result.Proposed is { } proposed && !idempotent)
             {
                 // Some replica may have accepted our write: retrying it blindly could apply it twice (once
-                // recovered by another coordinator's round, once more by us). Settle the cell instead: if the
-                // chosen state is ours, the write happened; otherwise its outcome is unknown.
-                var settled = await CasAsync(table, key, static (state, _) => new CasDecision<CellState>(null, state), ct);
+                // recovered by another coordinator's round, once more by us). Settle the cell instead:
+                // - the chosen state is ours: the write happened;
+                // - the chosen state is older than our ballot: ours was never chosen, and it never can be, because
+                //   the settling round re-accepts the chosen state at a ballot above ours on a write quorum (every
+                //   later prepare sees that higher ballot), so it is safe to try again;
+                // - a newer write was chosen: we cannot tell whether ours was chosen before it (and overwritten) or
+                //   never, so its outcome is unknown. (Even a blind write cannot simply be ordered just before the
+                //   newer one: that one may have been a conditional write that saw the value without ours.)
+                var settled = await CasAsync(table, key, static (state, _) => new CasDecision<CellState>(state, state), ct, idempotent: true);
                 if (IsSame(settled, proposed))
                 {
                     return result.Value!;
+                }
+
+                if (settled.Version < result.ProposedBallot)
+                {
+                    continue;
                 }
 
                 throw new KvDbException(KvErrorCode.ClusterUnavailable,
@@ -84,7 +95,7 @@ internal sealed class Coordinator(ClusterNode node)
         return await CasAsync(table, key, static (state, _) => new CasDecision<CellState>(null, state), ct);
     }
 
-    private readonly record struct RoundResult<T>(bool Done, T? Value, Ballot HighestPromise, bool StaleEpoch, bool UnknownTable, int Unreachable, CellState? Proposed = null);
+    private readonly record struct RoundResult<T>(bool Done, T? Value, Ballot HighestPromise, bool StaleEpoch, bool UnknownTable, int Unreachable, CellState? Proposed = null, Ballot ProposedBallot = default);
 
     private static bool IsSame(CellState settled, CellState proposed) =>
         settled.Version == proposed.Version &&
@@ -136,7 +147,7 @@ internal sealed class Coordinator(ClusterNode node)
             // Unless every replica explicitly refused, one may have accepted (an unanswered or lost request too).
             var refused = accepted.Replies.Count(r => r.Reply.Status != ReplyStatus.Ok);
             var anyAccepted = refused < sets.SelectMany(set => set).Distinct().Count();
-            return decision.NewState is not null && anyAccepted ? failure with { Value = decision.Result, Proposed = newState } : failure;
+            return decision.NewState is not null && anyAccepted ? failure with { Value = decision.Result, Proposed = newState, ProposedBallot = ballot } : failure;
         }
 
         return new RoundResult<T>(true, decision.Result, default, false, false, 0);
@@ -233,6 +244,21 @@ internal sealed class Coordinator(ClusterNode node)
     public async Task<ClusterConfig?> ReadConfigAsync(ClusterConfig config, CancellationToken ct)
     {
         var members = config.Members.Select(m => m.Id).ToArray();
+
+        // Fast path without promises (so that many nodes learning at once do not duel): a state that a majority
+        // reports with the same accepted ballot is accepted by a majority, hence chosen.
+        var read = new ReadRequest(0, ReplicaStore.SystemTable, [ClusterNode.ConfigKey]);
+        var replies = await Quorum.GatherAsync<ReadReply>([members], Majority, n => node.SendAsync(n, read, ct), r => r.Status == ReplyStatus.Ok && r.Cells.Count == 1);
+        if (replies.Reached)
+        {
+            var cells = replies.Replies.Where(r => r.Reply.Status == ReplyStatus.Ok && r.Reply.Cells.Count == 1).Select(r => r.Reply.Cells[0]).ToArray();
+            var highest = cells.MaxBy(c => c.Accepted)!;
+            if (cells.Count(c => c.Accepted == highest.Accepted) >= Majority(members.Length))
+            {
+                return node.ConfigOf(highest.State);
+            }
+        }
+
         var result = await RoundAsync<ClusterConfig>(ReplicaStore.SystemTable, ClusterNode.ConfigKey, [members], 0, Majority, Majority,
             (state, _) => new CasDecision<ClusterConfig>(null, node.ConfigOf(state)), ct);
         return result.Done ? result.Value : null;
