@@ -56,8 +56,8 @@ public sealed partial class SqlEngine
                     break;
                 }
 
-            case DropIndexStatement:
-                ThrowHelper.Error(SqlErrorCode.InvalidStatement, "DROP INDEX is not available: KvDb.Core has no operation to remove an index (#4)");
+            case DropIndexStatement dropIndex:
+                await DropIndexAsync(text, dropIndex, ct).ConfigureAwait(false);
                 break;
             case CreateJoinStatement createJoin:
                 {
@@ -122,6 +122,87 @@ public sealed partial class SqlEngine
             default:
                 ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"{statement.GetType().Name.Replace("Statement", "", StringComparison.Ordinal)} is not available yet (#4)");
                 break;
+        }
+    }
+
+    /// <summary>
+    /// DROP INDEX: with ON, the named table's index; without, the one table that has an index of that name (SQLite's
+    /// form; index names are per table in KvDb, so a name two tables use needs ON). The index lives in Core's table
+    /// schema, which the catalog reads on every lookup, so the planner stops using it at once.
+    /// </summary>
+    private async ValueTask DropIndexAsync(string text, DropIndexStatement drop, CancellationToken ct)
+    {
+        SqlException Fail(SqlErrorCode code, string message) =>
+            ThrowHelper.At(code, text, drop.Span.Start, drop.Span.Length, drop.Span.Line, drop.Span.Column, message);
+
+        string table;
+        if (drop.Table is not null)
+        {
+            var info = await _catalog.FindTableAsync(drop.Table, ct).ConfigureAwait(false);
+            if (info is null)
+            {
+                if (drop.IfExists)
+                {
+                    return;
+                }
+
+                throw Fail(SqlErrorCode.UnknownTable, ErrorMessages.UnknownTable(drop.Table));
+            }
+
+            if (!info.Indexes.Any(i => i.Name == drop.Name))
+            {
+                if (drop.IfExists)
+                {
+                    return;
+                }
+
+                throw Fail(SqlErrorCode.UnknownIndex, $"Table '{info.Name}' has no index named '{drop.Name}'");
+            }
+
+            table = info.Name;
+        }
+        else
+        {
+            var owners = new List<string>();
+            foreach (var name in await Store.ListTablesAsync(ct).ConfigureAwait(false))
+            {
+                if (name != SqlCatalog.TableName && await Store.DescribeTableAsync(name, ct).ConfigureAwait(false) is { } description
+                    && description.Schema.Indexes.Any(i => i.Name == drop.Name))
+                {
+                    owners.Add(name);
+                }
+            }
+
+            if (owners.Count == 0)
+            {
+                if (drop.IfExists)
+                {
+                    return;
+                }
+
+                throw Fail(SqlErrorCode.UnknownIndex, $"Unknown index '{drop.Name}'");
+            }
+
+            if (owners.Count > 1)
+            {
+                throw Fail(SqlErrorCode.UnknownIndex,
+                    $"Index name '{drop.Name}' is used by tables {string.Join(", ", owners)}; write DROP INDEX {drop.Name} ON <table>");
+            }
+
+            table = owners[0];
+        }
+
+        try
+        {
+            await Store.DeleteIndexAsync(table, drop.Name, ct).ConfigureAwait(false);
+        }
+        catch (KvDbException ex) when (ex is not SqlException && ex.Code is KvErrorCode.InvalidQuery or KvErrorCode.TableNotFound && drop.IfExists)
+        {
+            // Dropped concurrently.
+        }
+        finally
+        {
+            _catalog.Invalidate();
         }
     }
 

@@ -9,8 +9,13 @@ namespace KvDb.Sql;
 
 public sealed partial class SqlEngine
 {
-    /// <summary>Core's limit on actions per transaction.</summary>
-    private const int TransactionLimit = 100;
+    /// <summary>
+    /// The most rows one statement, or one transaction, may change: each is one atomic Core transaction, and Core
+    /// takes at most <see cref="TransactWriteOptions.Unbounded"/> actions in one.
+    /// </summary>
+    internal const int MaxRowsPerTransaction = TransactWriteOptions.Unbounded;
+
+    private static readonly TransactWriteOptions s_atomic = new() { MaxActions = MaxRowsPerTransaction };
 
     private async ValueTask<long> InsertAsync(SqlSession session, string text, InsertStatement insert, SqlParameters parameters, CancellationToken ct)
     {
@@ -52,12 +57,32 @@ public sealed partial class SqlEngine
         // Compute the rows.
         List<AttributeValue?[]> rows;
         var binder = new Binder(text, await LookupTablesAsync(insert, ct).ConfigureAwait(false), parameters);
-        if (insert.Rows is not null)
+        if (insert.Rows is not null && insert.Rows.All(r => r.All(e => e is LiteralExpr)))
+        {
+            // Plain values (the common bulk form): no expression to bind or evaluate.
+            rows = new List<AttributeValue?[]>(insert.Rows.Count);
+            foreach (var r in insert.Rows)
+            {
+                if (r.Count != columns.Count)
+                {
+                    ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {r.Count} value(s)");
+                }
+
+                var row = new AttributeValue?[r.Count];
+                for (var c = 0; c < row.Length; c++)
+                {
+                    row[c] = SqlValues.Normalize(SqlValues.FromLiteral((LiteralExpr)r[c]));
+                }
+
+                rows.Add(row);
+            }
+        }
+        else if (insert.Rows is not null)
         {
             var bound = insert.Rows.Select(r => r.Count == columns.Count
                 ? r.Select(e => binder.BindExpr(e, Scope.Empty)).ToArray()
                 : ThrowHelper.Error<BoundExpr[]>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {r.Count} value(s)")).ToList();
-            rows = await CollectAsync(binder, new LogicalValues(bound, columns.Count), ct).ConfigureAwait(false);
+            rows = await CollectAsync(binder, new LogicalValues(bound, columns.Count), session.Pending, ct).ConfigureAwait(false);
         }
         else
         {
@@ -67,15 +92,14 @@ public sealed partial class SqlEngine
                 ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but the query returns {query.Columns.Count}");
             }
 
-            rows = await CollectAsync(binder, Optimizer.Optimize(query.Plan), ct).ConfigureAwait(false);
+            rows = await CollectAsync(binder, Optimizer.Optimize(query.Plan), session.Pending, ct).ConfigureAwait(false);
         }
 
+        CheckRowCount(rows.Count, $"INSERT INTO {table.Name}", session);
         var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
         var firstId = generated && rows.Count > 0 ? await _catalog.NextAsync(table.Name, "seq", rows.Count, ct).ConfigureAwait(false) : KvNumber.Zero;
-        var actions = new List<TransactWriteItem>(rows.Count);
-        var undo = new List<TransactWriteItem>(rows.Count);
+        var items = new List<(ItemKey Key, Item Item)>(rows.Count);
         var keys = new HashSet<ItemKey>();
-        var rowKeys = new List<ItemKey>(rows.Count);
         for (var r = 0; r < rows.Count; r++)
         {
             var builder = Item.Create();
@@ -99,18 +123,56 @@ public sealed partial class SqlEngine
                 ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} gives the key {key} twice");
             }
 
-            actions.Add(new TransactPut(table.Name, item, Condition.AttributeNotExists(table.PartitionKey)));
-            rowKeys.Add(key);
-            undo.Add(new TransactDelete(table.Name, key));
+            items.Add((key, item));
         }
 
-        await CommitAsync(actions, undo, rowKeys, table.Name, "INSERT", session, ct).ConfigureAwait(false);
+        if (session.Pending is { } pending)
+        {
+            // Inside a transaction: the rows join the pending writes; a key that exists (pending or stored) is an error now.
+            foreach (var (key, item) in items)
+            {
+                var exists = pending.TryGet(table.Name, key, out var current)
+                    ? current is not null
+                    : await Store.GetItemAsync(new GetItemRequest(table.Name, key), ct).ConfigureAwait(false) is not null;
+                if (exists)
+                {
+                    ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} failed: duplicate key {key}; the transaction was rolled back");
+                }
+            }
+
+            foreach (var (key, item) in items)
+            {
+                pending.Set(table.Name, table.PartitionKey, key, null, item);
+            }
+        }
+        else
+        {
+            var actions = new List<TransactWriteItem>(items.Count);
+            foreach (var (_, item) in items)
+            {
+                actions.Add(new TransactPut(table.Name, item, Condition.AttributeNotExists(table.PartitionKey)));
+            }
+
+            await CommitAsync(actions, table.Name, "INSERT", ct).ConfigureAwait(false);
+        }
+
         if (table.Open)
         {
             await _catalog.LearnColumnsAsync(table, generated ? [table.PartitionKey, .. columns] : columns, ct).ConfigureAwait(false);
         }
 
         return rows.Count;
+    }
+
+    /// <summary>Rejects a statement that would change more rows than one Core transaction holds (a transaction's total is checked as rows join it).</summary>
+    private static void CheckRowCount(int rows, string statement, SqlSession session)
+    {
+        if (rows > MaxRowsPerTransaction)
+        {
+            ThrowHelper.Error(SqlErrorCode.LimitExceeded,
+                $"{statement} changes {rows} rows; one statement may change at most {MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); "
+                + (session.InTransaction ? "the transaction was rolled back" : "nothing was changed"));
+        }
     }
 
     /// <summary>Checks a value against a column's declared type; NULL is returned as null (the attribute is left out).</summary>
@@ -202,13 +264,18 @@ public sealed partial class SqlEngine
             assignments.Add((path, steps.Count == 1 ? column : "", binder.BindExpr(assignment.Value, scope)));
         }
 
-        var rows = await CollectAsync(binder, plan, ct).ConfigureAwait(false);
-        var ctx = new ExecContext(Store, ct);
-        var rowKeys = new List<ItemKey>(rows.Count);
+        var ctx = await PrepareAsync(binder, session.Pending, ct).ConfigureAwait(false);
+        var rows = await Executor.CollectAsync(plan, ctx).ConfigureAwait(false);
+        CheckRowCount(rows.Count, $"UPDATE {table.Name}", session);
+        var correlated = ExecContext.CorrelatedIn(assignments.Select(a => a.Value));
         var actions = new List<TransactWriteItem>(rows.Count);
-        var undo = new List<TransactWriteItem>(rows.Count);
         foreach (var row in rows)
         {
+            if (correlated.Length > 0)
+            {
+                await ctx.PrepareCorrelatedAsync(correlated, row).ConfigureAwait(false);
+            }
+
             var old = Item.FromMap(row[0]!.AsMap());
             var expression = UpdateExpression.Empty;
             foreach (var (path, column, value) in assignments)
@@ -223,12 +290,27 @@ public sealed partial class SqlEngine
             }
 
             var key = KeyOf(table, old);
-            rowKeys.Add(key);
-            actions.Add(new TransactUpdate(table.Name, key, expression, Condition.AttributeExists(table.PartitionKey)));
-            undo.Add(new TransactPut(table.Name, old));
+            if (session.Pending is { } pending)
+            {
+                UpdateOutcome outcome;
+                try
+                {
+                    outcome = expression.Apply(old.ToMap());
+                }
+                catch (KvDbException ex)
+                {
+                    throw new SqlException(SqlErrorCode.WriteFailed, $"UPDATE {table.Name} failed at {key}: {ex.Message}; the transaction was rolled back");
+                }
+
+                pending.Set(table.Name, table.PartitionKey, key, old, Item.FromMap(outcome.Attributes));
+            }
+            else
+            {
+                actions.Add(new TransactUpdate(table.Name, key, expression, Condition.AttributeExists(table.PartitionKey)));
+            }
         }
 
-        await CommitAsync(actions, undo, rowKeys, table.Name, "UPDATE", session, ct).ConfigureAwait(false);
+        await CommitAsync(actions, table.Name, "UPDATE", ct).ConfigureAwait(false);
         if (table.Open)
         {
             await _catalog.LearnColumnsAsync(table, assignments.Where(a => a.Column.Length > 0).Select(a => a.Column), ct).ConfigureAwait(false);
@@ -241,71 +323,84 @@ public sealed partial class SqlEngine
     {
         var (binder, plan, _) = await BindTargetAsync(text, delete, delete.Table, delete.Alias, delete.Where, parameters, ct).ConfigureAwait(false);
         var table = binder.Tables[delete.Table];
-        var rows = await CollectAsync(binder, plan, ct).ConfigureAwait(false);
-        var rowKeys = new List<ItemKey>(rows.Count);
+        var rows = await CollectAsync(binder, plan, session.Pending, ct).ConfigureAwait(false);
+        CheckRowCount(rows.Count, $"DELETE FROM {table.Name}", session);
         var actions = new List<TransactWriteItem>(rows.Count);
-        var undo = new List<TransactWriteItem>(rows.Count);
         foreach (var row in rows)
         {
             var old = Item.FromMap(row[0]!.AsMap());
-            rowKeys.Add(KeyOf(table, old));
-            actions.Add(new TransactDelete(table.Name, rowKeys[^1]));
-            undo.Add(new TransactPut(table.Name, old));
+            var key = KeyOf(table, old);
+            if (session.Pending is { } pending)
+            {
+                pending.Set(table.Name, table.PartitionKey, key, old, null);
+            }
+            else
+            {
+                actions.Add(new TransactDelete(table.Name, key));
+            }
         }
 
-        await CommitAsync(actions, undo, rowKeys, table.Name, "DELETE", session, ct).ConfigureAwait(false);
+        await CommitAsync(actions, table.Name, "DELETE", ct).ConfigureAwait(false);
         return rows.Count;
     }
 
     /// <summary>
-    /// Applies a statement's writes. Up to 100 writes are one Core transaction: all or nothing, atomically. Larger
-    /// statements run as consecutive transactions of 100; if one fails, the ones already applied are undone (deleting
-    /// inserted items, restoring old images), so the statement still changes nothing when it fails, but other
-    /// readers may see its partial effect meanwhile and a crash in between leaves it half-applied (#4: Core needs
-    /// larger or multi-part transactions for full atomicity).
+    /// Applies a statement's writes as one Core transaction, whatever its size (up to
+    /// <see cref="MaxRowsPerTransaction"/>): all rows or none, and no reader sees a part of it.
     /// </summary>
-    private async ValueTask CommitAsync(
-        List<TransactWriteItem> actions, List<TransactWriteItem> undo, IReadOnlyList<ItemKey> keys, string table, string verb, SqlSession? session, CancellationToken ct)
+    private async ValueTask CommitAsync(List<TransactWriteItem> actions, string table, string verb, CancellationToken ct)
     {
-        if (session is { InTransaction: true })
+        if (actions.Count == 0)
         {
-            session.Defer(actions, keys);
             return;
         }
 
-        var applied = 0;
+        TransactWriteResult result;
         try
         {
-            for (var start = 0; start < actions.Count; start += TransactionLimit)
-            {
-                var chunk = actions.GetRange(start, Math.Min(TransactionLimit, actions.Count - start));
-                var result = await Store.TransactWriteItemsAsync(chunk, ct).ConfigureAwait(false);
-                if (!result.Succeeded)
-                {
-                    var index = result.FailedActionIndex;
-                    var reason = index >= 0 ? result.CancellationReasons[index] : null;
-                    var what = index >= 0 ? Describe(chunk[index]) : "a row";
-                    var message = reason?.Code == "ConditionalCheckFailed"
-                        ? verb == "INSERT" ? $"INSERT INTO {table} failed: duplicate key {what}" : $"{verb} on {table} failed: {what} was changed or deleted concurrently"
-                        : $"{verb} on {table} failed at {what}: {reason?.Code} {reason?.Message}";
-                    ThrowHelper.Error(SqlErrorCode.WriteFailed, message + "; nothing was changed");
-                }
-
-                applied = start + chunk.Count;
-            }
-        }
-        catch (Exception) when (applied > 0)
-        {
-            for (var start = 0; start < applied; start += TransactionLimit)
-            {
-                await Store.TransactWriteItemsAsync(undo.GetRange(start, Math.Min(TransactionLimit, applied - start)), CancellationToken.None).ConfigureAwait(false);
-            }
-
-            throw;
+            result = await Store.TransactWriteItemsAsync(actions, s_atomic, ct).ConfigureAwait(false);
         }
         catch (KvDbException ex) when (ex is not SqlException)
         {
             throw new SqlException(SqlErrorCode.WriteFailed, $"{verb} on {table} failed: {ex.Message}; nothing was changed");
+        }
+
+        if (!result.Succeeded)
+        {
+            var index = result.FailedActionIndex;
+            var reason = index >= 0 ? result.CancellationReasons[index] : null;
+            var what = index >= 0 ? Describe(actions[index]) : "a row";
+            var message = reason?.Code == "ConditionalCheckFailed"
+                ? verb == "INSERT" ? $"INSERT INTO {table} failed: duplicate key {what}" : $"{verb} on {table} failed: {what} was deleted concurrently"
+                : $"{verb} on {table} failed at {what}: {reason?.Code} {reason?.Message}";
+            ThrowHelper.Error(SqlErrorCode.WriteFailed, message + "; nothing was changed");
+        }
+    }
+
+    /// <summary>COMMIT: the transaction's net changes as one Core transaction.</summary>
+    private async ValueTask CommitTransactionAsync(PendingWrites pending, CancellationToken ct)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        var actions = pending.ToActions();
+        TransactWriteResult result;
+        try
+        {
+            result = await Store.TransactWriteItemsAsync([.. actions.Select(a => a.Action)], s_atomic, ct).ConfigureAwait(false);
+        }
+        catch (KvDbException ex) when (ex is not SqlException)
+        {
+            throw new SqlException(SqlErrorCode.WriteFailed, $"COMMIT failed: {ex.Message}; the transaction was rolled back, nothing was changed");
+        }
+
+        if (!result.Succeeded)
+        {
+            var index = result.FailedActionIndex;
+            var what = index >= 0 ? actions[index].Description : "a row changed concurrently";
+            ThrowHelper.Error(SqlErrorCode.WriteFailed, $"COMMIT failed: {what}; the transaction was rolled back, nothing was changed");
         }
     }
 

@@ -16,6 +16,15 @@ public sealed partial class SqlEngine
 {
     private static readonly ConditionalWeakTable<KvDatabase, SqlEngine> s_engines = [];
 
+    /// <summary>Parsed scripts by text: the AST is immutable, so repeated statements skip the lexer and parser.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SqlScript> _parsed = new(StringComparer.Ordinal);
+
+    /// <summary>The table names each (immutable, cached) statement mentions.</summary>
+    private static readonly ConditionalWeakTable<SqlNode, string[]> s_tableNames = [];
+
+    private const int ParseCacheEntries = 1024;
+    private const int ParseCacheMaxText = 4096;
+
     private readonly KvDatabase _database;
     private readonly SqlCatalog _catalog;
     private readonly Materialization.ViewMaintainer _maintainer;
@@ -64,7 +73,7 @@ public sealed partial class SqlEngine
     internal async ValueTask<SqlResult> ExecuteAsync(SqlSession session, string text, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var script = SqlParser.ParseScript(text);
+        var script = Parse(text);
         var values = SqlParameters.From(parameters);
         var result = SqlResult.Affected(-1);
         for (var i = 0; i < script.Statements.Count; i++)
@@ -99,16 +108,39 @@ public sealed partial class SqlEngine
         return result;
     }
 
+    private SqlScript Parse(string text)
+    {
+        if (text.Length > ParseCacheMaxText)
+        {
+            return SqlParser.ParseScript(text);
+        }
+
+        if (_parsed.TryGetValue(text, out var script))
+        {
+            return script;
+        }
+
+        script = SqlParser.ParseScript(text);
+        if (_parsed.Count >= ParseCacheEntries)
+        {
+            // A simple bound: statements with inlined values would otherwise grow the cache without limit.
+            _parsed.Clear();
+        }
+
+        _parsed[text] = script;
+        return script;
+    }
+
     private async ValueTask<SqlResult> ExecuteStatementAsync(SqlSession session, string text, SqlStatement statement, SqlParameters parameters, CancellationToken ct)
     {
         switch (statement)
         {
             case SelectStatement select:
                 {
-                    var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, ct).ConfigureAwait(false);
+                    var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, session.Pending, ct).ConfigureAwait(false);
                     var plan = Optimizer.Optimize(bound.Plan);
                     Optimization.Rules.ProjectionPushDownRule.Apply(plan);
-                    return new SqlResult(bound.Columns, StreamAsync(binder, plan, bound.Columns, ct), -1);
+                    return new SqlResult(bound.Columns, StreamAsync(binder, plan, bound.Columns, session.Pending, ct), -1);
                 }
 
             case ExplainStatement explain:
@@ -133,13 +165,9 @@ public sealed partial class SqlEngine
                 return SqlResult.Affected(-1);
             case CommitStatement:
                 {
-                    var actions = session.TakeForCommit();
-                    if (actions.Count > 0)
-                    {
-                        await CommitAsync(actions, [], [], "transaction", "COMMIT", null, ct).ConfigureAwait(false);
-                    }
-
-                    return SqlResult.Affected(actions.Count);
+                    var pending = session.TakeForCommit();
+                    await CommitTransactionAsync(pending, ct).ConfigureAwait(false);
+                    return SqlResult.Affected(pending.Count);
                 }
 
             default:
@@ -154,13 +182,13 @@ public sealed partial class SqlEngine
         {
             case SelectStatement select:
                 {
-                    var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, ct).ConfigureAwait(false);
+                    var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, null, ct).ConfigureAwait(false);
                     var plan = Optimizer.Optimize(bound.Plan);
                     Optimization.Rules.ProjectionPushDownRule.Apply(plan);
                     var lines = plan.Explain();
-                    foreach (var (id, sub) in binder.Subqueries)
+                    foreach (var (id, sub, correlated) in binder.Subqueries)
                     {
-                        lines += $"\nSubquery #{id}:\n" + string.Join('\n', sub.Explain().Split('\n').Select(l => "  " + l));
+                        lines += $"\nSubquery #{id}{(correlated ? " (correlated, run per distinct outer values)" : "")}:\n" + string.Join('\n', sub.Explain().Split('\n').Select(l => "  " + l));
                     }
 
                     return lines;
@@ -195,7 +223,7 @@ public sealed partial class SqlEngine
     {
         var tables = new Dictionary<string, TableInfo>(StringComparer.Ordinal);
         var views = new Dictionary<string, QueryExpr>(StringComparer.Ordinal);
-        var pending = new Queue<string>(Binder.TableNames(node));
+        var pending = new Queue<string>(s_tableNames.GetValue(node, static n => [.. Binder.TableNames(n).Distinct(StringComparer.Ordinal)]));
         var snapshot = await _catalog.GetAsync(ct).ConfigureAwait(false);
         while (pending.TryDequeue(out var name))
         {
@@ -222,15 +250,23 @@ public sealed partial class SqlEngine
         return (tables, views);
     }
 
-    private async ValueTask<(Binder Binder, BoundQuery Query)> BindQueryAsync(string text, SqlNode root, QueryExpr query, SqlParameters parameters, CancellationToken ct)
+    private async ValueTask<(Binder Binder, BoundQuery Query)> BindQueryAsync(
+        string text, SqlNode root, QueryExpr query, SqlParameters parameters, PendingWrites? pending, CancellationToken ct)
     {
         // Materialized joins are brought up to date before they can answer a query, so readers see their own writes.
+        // They hold committed rows only: a transaction that changed one of their tables reads the tables instead.
         await _maintainer.CatchUpAsync(ct).ConfigureAwait(false);
         var (tables, views) = await LookupAsync(root, ct).ConfigureAwait(false);
+        var joins = await _maintainer.GetJoinsAsync(ct).ConfigureAwait(false);
+        if (pending is { Count: > 0 })
+        {
+            joins = [.. joins.Where(j => !j.Sources.Any(s => pending.Touches(s.Table)))];
+        }
+
         var binder = new Binder(text, tables, parameters)
         {
             Views = views,
-            MaterializedJoins = await _maintainer.GetJoinsAsync(ct).ConfigureAwait(false),
+            MaterializedJoins = joins,
         };
         return (binder, binder.BindQuery(query));
     }
@@ -249,7 +285,7 @@ public sealed partial class SqlEngine
             plan = new LogicalFilter(plan, binder.BindExpr(query.Where, new Scope(sources)));
         }
 
-        var rows = await CollectAsync(binder, Optimizer.Optimize(plan), ct).ConfigureAwait(false);
+        var rows = await CollectAsync(binder, Optimizer.Optimize(plan), null, ct).ConfigureAwait(false);
 
         // The join order may differ from the written order: put each table's item back at its written position.
         return [.. rows.Select(row => sources.Select(s => row[s.Slot]).ToArray())];
@@ -262,12 +298,13 @@ public sealed partial class SqlEngine
             : SqlErrorCode.InvalidStatement, ex.Message);
 
     /// <summary>Runs the subqueries, then streams the main plan's rows.</summary>
-    private async IAsyncEnumerable<SqlRow> StreamAsync(Binder binder, LogicalPlan plan, IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<SqlRow> StreamAsync(
+        Binder binder, LogicalPlan plan, IReadOnlyList<string> columns, PendingWrites? pending, [EnumeratorCancellation] CancellationToken ct)
     {
         ExecContext ctx;
         try
         {
-            ctx = await PrepareAsync(binder, ct).ConfigureAwait(false);
+            ctx = await PrepareAsync(binder, pending, ct).ConfigureAwait(false);
         }
         catch (KvDbException ex) when (ex is not SqlException)
         {
@@ -300,21 +337,32 @@ public sealed partial class SqlEngine
         }
     }
 
-    private async ValueTask<ExecContext> PrepareAsync(Binder binder, CancellationToken ct)
+    private async ValueTask<ExecContext> PrepareAsync(Binder binder, PendingWrites? pending, CancellationToken ct)
     {
-        var ctx = new ExecContext(Store, ct);
-        foreach (var (id, sub) in binder.Subqueries)
+        var ctx = new ExecContext(Store, ct) { Pending = pending is { Count: > 0 } ? pending : null };
+        foreach (var (id, sub, correlated) in binder.Subqueries)
         {
-            ctx.SetSubquery(id, await Executor.CollectAsync(sub, ctx).ConfigureAwait(false));
+            if (correlated)
+            {
+                ctx.SetCorrelated(id, sub);
+            }
+        }
+
+        foreach (var (id, sub, correlated) in binder.Subqueries)
+        {
+            if (!correlated)
+            {
+                ctx.SetSubquery(id, await Executor.CollectAsync(sub, ctx).ConfigureAwait(false));
+            }
         }
 
         return ctx;
     }
 
     /// <summary>Runs a query to completion (INSERT ... SELECT, the rows an UPDATE or DELETE touches).</summary>
-    private async ValueTask<List<AttributeValue?[]>> CollectAsync(Binder binder, LogicalPlan plan, CancellationToken ct)
+    private async ValueTask<List<AttributeValue?[]>> CollectAsync(Binder binder, LogicalPlan plan, PendingWrites? pending, CancellationToken ct)
     {
-        var ctx = await PrepareAsync(binder, ct).ConfigureAwait(false);
+        var ctx = await PrepareAsync(binder, pending, ct).ConfigureAwait(false);
         return await Executor.CollectAsync(plan, ctx).ConfigureAwait(false);
     }
 }

@@ -1,22 +1,28 @@
+using KvDb.Sql.Execution;
+
 namespace KvDb.Sql;
 
 /// <summary>
 /// A connection-like scope for BEGIN / COMMIT / ROLLBACK. Between BEGIN and COMMIT, the rows that INSERT, UPDATE and
-/// DELETE compute are held back and applied at COMMIT as one Core transaction: all or nothing, and invisible to
-/// everyone (this session included) until then. Statements inside a transaction therefore read the committed state;
-/// a transaction may change each row once and at most 100 rows (Core's transaction limit, #4). DDL, generated ids and
-/// materialized-join upkeep are not transactional. Not thread-safe: use one session per logical connection.
+/// DELETE change are held in the session and applied at COMMIT as one atomic Core transaction (all or nothing, up to
+/// 1,000,000 changed rows). Statements of the session see its own pending changes (read-your-writes); other sessions
+/// see none of them until COMMIT, and ROLLBACK discards them. COMMIT fails, changing nothing, when a row the
+/// transaction inserted was inserted by another writer meanwhile, or a row it updated or deleted was deleted meanwhile;
+/// a row it updated is written as a whole, so another writer's concurrent change to that row is overwritten (last
+/// writer wins). DDL, generated ids and materialized-join upkeep are not transactional. Not thread-safe: use one
+/// session per logical connection.
 /// </summary>
 public sealed class SqlSession
 {
     private readonly SqlEngine _engine;
-    private List<TransactWriteItem>? _pending;
-    private HashSet<(string Table, ItemKey Key)>? _keys;
 
     internal SqlSession(SqlEngine engine) => _engine = engine;
 
     /// <summary>Whether BEGIN has run without COMMIT or ROLLBACK.</summary>
-    public bool InTransaction => _pending is not null;
+    public bool InTransaction => Pending is not null;
+
+    /// <summary>The open transaction's changes, or null outside a transaction.</summary>
+    internal PendingWrites? Pending { get; private set; }
 
     /// <summary>Runs SQL text in this session; the result is the last statement's.</summary>
     /// <param name="text">One or more statements separated by ';'.</param>
@@ -28,51 +34,29 @@ public sealed class SqlSession
 
     internal void Begin()
     {
-        if (_pending is not null)
+        if (Pending is not null)
         {
             ThrowHelper.Error(SqlErrorCode.TransactionState, "BEGIN inside a transaction: COMMIT or ROLLBACK first");
         }
 
-        _pending = [];
-        _keys = [];
+        Pending = new PendingWrites();
     }
 
     internal void Rollback()
     {
-        if (_pending is null)
+        if (Pending is null)
         {
             ThrowHelper.Error(SqlErrorCode.TransactionState, "ROLLBACK without BEGIN");
         }
 
-        _pending = null;
-        _keys = null;
+        Pending = null;
     }
 
     /// <summary>Takes the pending writes and ends the transaction.</summary>
-    internal List<TransactWriteItem> TakeForCommit()
+    internal PendingWrites TakeForCommit()
     {
-        var pending = _pending ?? ThrowHelper.Error<List<TransactWriteItem>>(SqlErrorCode.TransactionState, "COMMIT without BEGIN");
-        _pending = null;
-        _keys = null;
+        var pending = Pending ?? ThrowHelper.Error<PendingWrites>(SqlErrorCode.TransactionState, "COMMIT without BEGIN");
+        Pending = null;
         return pending;
-    }
-
-    /// <summary>Holds a statement's writes until COMMIT.</summary>
-    internal void Defer(IReadOnlyList<TransactWriteItem> actions, IReadOnlyList<ItemKey> keys)
-    {
-        for (var i = 0; i < actions.Count; i++)
-        {
-            if (!_keys!.Add((actions[i].TableName, keys[i])))
-            {
-                ThrowHelper.Error(SqlErrorCode.TransactionState, $"This transaction already changes row {keys[i]} of {actions[i].TableName}; a transaction may change each row once (#4)");
-            }
-        }
-
-        if (_pending!.Count + actions.Count > 100)
-        {
-            ThrowHelper.Error(SqlErrorCode.LimitExceeded, "A transaction may change at most 100 rows (KvDb.Core's transaction limit)");
-        }
-
-        _pending.AddRange(actions);
     }
 }

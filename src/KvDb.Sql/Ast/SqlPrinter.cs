@@ -555,7 +555,7 @@ internal static class SqlPrinter
                     .Append(" (").AppendJoin(", ", index.Columns.Select(Identifier)).Append(')');
                 break;
             case DropIndexStatement dropIndex:
-                sb.Append("DROP INDEX ").Append(Identifier(dropIndex.Name));
+                sb.Append(dropIndex.IfExists ? "DROP INDEX IF EXISTS " : "DROP INDEX ").Append(Identifier(dropIndex.Name));
                 if (dropIndex.Table is not null)
                 {
                     sb.Append(" ON ").Append(Identifier(dropIndex.Table));

@@ -73,10 +73,14 @@ public sealed record DropTableStatement(string Name, bool IfExists) : SqlStateme
 /// <param name="Columns">One or two columns.</param>
 public sealed record CreateIndexStatement(string Name, string Table, ValueList<string> Columns) : SqlStatement;
 
-/// <summary><c>DROP INDEX i [ON t]</c>.</summary>
+/// <summary>
+/// <c>DROP INDEX [IF EXISTS] i [ON t]</c>: MySQL's form names the table; SQLite's and PostgreSQL's form without it
+/// finds the one table that has an index of that name.
+/// </summary>
 /// <param name="Name">The index.</param>
 /// <param name="Table">The table, or null.</param>
-public sealed record DropIndexStatement(string Name, string? Table) : SqlStatement;
+/// <param name="IfExists">Whether IF EXISTS was written.</param>
+public sealed record DropIndexStatement(string Name, string? Table, bool IfExists = false) : SqlStatement;
 
 /// <summary>One <c>INNER JOIN t ON a = b</c> clause of hash-db's <c>create join</c>.</summary>
 /// <param name="Table">The joined table.</param>

@@ -26,6 +26,16 @@ internal sealed class AggregateSpec(string name, BoundExpr? argument, bool disti
 internal sealed class Accumulator(AggregateSpec spec)
 {
     private readonly HashSet<AttributeValue>? _seen = spec.Distinct ? [] : null;
+
+    // The function, decided once: this runs for every input row of every group.
+    private readonly Function _function = spec.Name switch
+    {
+        "SUM" or "AVG" => Function.Sum,
+        "MIN" => Function.Min,
+        "MAX" => Function.Max,
+        _ => Function.Count,
+    };
+
     private long _count;
     private KvNumber _sum;
     private AttributeValue? _best;
@@ -45,14 +55,12 @@ internal sealed class Accumulator(AggregateSpec spec)
         }
 
         _count++;
-        switch (spec.Name)
+        switch (_function)
         {
-            case "SUM":
-            case "AVG":
+            case Function.Sum:
                 _sum += SqlValues.Number(v, spec.Name);
                 break;
-            case "MIN":
-            case "MAX":
+            case Function.Min or Function.Max:
                 if (_best is null)
                 {
                     _best = v;
@@ -65,7 +73,7 @@ internal sealed class Accumulator(AggregateSpec spec)
                     }
 
                     var c = SqlValues.CompareSameKind(v, _best);
-                    if (spec.Name == "MIN" ? c < 0 : c > 0)
+                    if (_function == Function.Min ? c < 0 : c > 0)
                     {
                         _best = v;
                     }
@@ -82,4 +90,12 @@ internal sealed class Accumulator(AggregateSpec spec)
         "AVG" => _count == 0 ? null : AttributeValue.FromNumber(_sum / _count),
         _ => _best,
     };
+
+    private enum Function : byte
+    {
+        Count,
+        Sum,
+        Min,
+        Max,
+    }
 }

@@ -6,7 +6,7 @@ namespace KvDb.Sql.Binding;
 
 internal sealed partial class Binder
 {
-    public BoundQuery BindQuery(QueryExpr query, Scope? outer = null)
+    public BoundQuery BindQuery(QueryExpr query, OuterContext? outer = null)
     {
         switch (query)
         {
@@ -79,7 +79,7 @@ internal sealed partial class Binder
         throw Error(SqlErrorCode.TypeMismatch, expr, $"{clause} needs a non-negative integer constant");
     }
 
-    private BoundQuery BindSelect(SelectQuery select, Scope? outer)
+    private BoundQuery BindSelect(SelectQuery select, OuterContext? outer)
     {
         LogicalPlan plan;
         Scope scope;
@@ -272,12 +272,13 @@ internal sealed partial class Binder
         return (new LogicalMaterializedScan(join), sources);
     }
 
-    public (LogicalPlan Plan, List<ScopeSource> Sources) BindFrom(TableRef from, Scope? outer)
+    public (LogicalPlan Plan, List<ScopeSource> Sources) BindFrom(TableRef from, OuterContext? outer)
     {
         switch (from)
         {
             case NamedTableRef named when !Tables.ContainsKey(named.Name) && Views.TryGetValue(named.Name, out var view):
-                return BindFrom(new DerivedTableRef(view, named.Alias ?? named.Name) { Span = named.Span }, outer);
+                // A view's query stands alone: its names never refer to the query that uses the view.
+                return BindFrom(new DerivedTableRef(view, named.Alias ?? named.Name) { Span = named.Span }, null);
             case NamedTableRef named:
                 {
                     if (!Tables.TryGetValue(named.Name, out var table))
@@ -338,6 +339,7 @@ internal sealed partial class Binder
         var plan = new LogicalJoin(leftPlan, rightPlan, kind, on);
         if (on is not null)
         {
+            var residual = new List<BoundExpr>();
             foreach (var conjunct in Conjuncts(on))
             {
                 if (conjunct is BoundBinary { Op: BinaryOp.Equal } eq && !eq.Left.IsMulti && !eq.Right.IsMulti)
@@ -347,13 +349,20 @@ internal sealed partial class Binder
                     if (l.Count > 0 && r.Count > 0 && l.All(s => s < leftPlan.Width) && r.All(s => s >= leftPlan.Width))
                     {
                         plan.EquiKeys.Add((eq.Left, eq.Right));
+                        continue;
                     }
-                    else if (l.Count > 0 && r.Count > 0 && r.All(s => s < leftPlan.Width) && l.All(s => s >= leftPlan.Width))
+
+                    if (l.Count > 0 && r.Count > 0 && r.All(s => s < leftPlan.Width) && l.All(s => s >= leftPlan.Width))
                     {
                         plan.EquiKeys.Add((eq.Right, eq.Left));
+                        continue;
                     }
                 }
+
+                residual.Add(conjunct);
             }
+
+            plan.Residual = residual.Count == 0 ? null : residual.Aggregate((a, b) => new BoundBinary(BinaryOp.And, a, b));
         }
 
         return plan;
@@ -385,7 +394,7 @@ internal sealed partial class Binder
     /// none is). Each ON conjunct is applied at the first join where all its tables are present, which for inner
     /// joins gives the same rows. The sources keep their written order (for '*'), with their new slots.
     /// </summary>
-    private (LogicalPlan Plan, List<ScopeSource> Sources) BindReordered(JoinRef join, List<NamedTableRef> tables, Scope? outer)
+    private (LogicalPlan Plan, List<ScopeSource> Sources) BindReordered(JoinRef join, List<NamedTableRef> tables, OuterContext? outer)
     {
         var aliases = tables.Select(t => t.Alias ?? t.Name).ToList();
         if (aliases.Distinct(StringComparer.Ordinal).Count() != aliases.Count)

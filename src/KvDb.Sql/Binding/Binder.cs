@@ -9,13 +9,14 @@ internal sealed record BoundQuery(LogicalPlan Plan, IReadOnlyList<string> Column
 
 /// <summary>
 /// Resolves names against the catalog and turns syntax into a logical plan with bound expressions. Tables are looked
-/// up before binding starts (<see cref="Tables"/>), so binding itself is synchronous. Subqueries must be
-/// uncorrelated; they are planned here and run before the statement's main plan.
+/// up before binding starts (<see cref="Tables"/>), so binding itself is synchronous. Subqueries are planned here;
+/// uncorrelated ones run once before the statement's main plan, correlated ones (reading columns of an enclosing query
+/// through <see cref="BoundOuterRef"/>) run per distinct tuple of the outer values they read.
 /// </summary>
 internal sealed partial class Binder(string source, IReadOnlyDictionary<string, TableInfo> tables, SqlParameters parameters)
 {
-    /// <summary>The subqueries in the order they must run (inner ones first).</summary>
-    public List<(int Id, LogicalPlan Plan)> Subqueries { get; } = [];
+    /// <summary>The subqueries in the order they must run (inner ones first); correlated ones run on demand.</summary>
+    public List<(int Id, LogicalPlan Plan, bool Correlated)> Subqueries { get; } = [];
 
     public IReadOnlyDictionary<string, TableInfo> Tables { get; } = tables;
 
@@ -35,7 +36,7 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
         UnionQuery u => [.. TableNames(u.Left), .. TableNames(u.Right), .. QueryTail(u)],
         ExprItem i => TableNames(i.Expr),
         SelectStatement s => TableNames(s.Query),
-        InsertStatement i => [i.Table, .. i.Query is null ? [] : TableNames(i.Query), .. (i.Rows ?? ValueList<ValueList<SqlExpr>>.Empty).SelectMany(r => r.SelectMany(TableNames))],
+        InsertStatement i => [i.Table, .. i.Query is null ? [] : TableNames(i.Query), .. (i.Rows ?? ValueList<ValueList<SqlExpr>>.Empty).SelectMany(r => r.Where(e => e is not (LiteralExpr or ParameterExpr)).SelectMany(TableNames))],
         UpdateStatement u => [u.Table, .. u.Assignments.SelectMany(a => TableNames(a.Value)), .. Opt(u.Where)],
         DeleteStatement d => [d.Table, .. Opt(d.Where)],
         ExplainStatement e => TableNames(e.Statement),
@@ -79,7 +80,7 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
     }
 
     /// <summary>The state of binding expressions above a GROUP BY: group keys and aggregates become slots.</summary>
-    private sealed class AggBinding(IReadOnlyList<SqlExpr> groupSyntax, Scope input)
+    internal sealed class AggBinding(IReadOnlyList<SqlExpr> groupSyntax, Scope input)
     {
         public IReadOnlyList<SqlExpr> GroupSyntax { get; } = groupSyntax;
 
@@ -145,7 +146,12 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
             case InListExpr inList:
                 return new BoundIn(Bind(inList.Operand, scope, agg), [.. inList.Values.Select(v => Bind(v, scope, agg))], -1, inList.Negated);
             case InQueryExpr inQuery:
-                return new BoundIn(Bind(inQuery.Operand, scope, agg), null, Subquery(inQuery.Query, scope, inQuery), inQuery.Negated);
+                {
+                    var operand = Bind(inQuery.Operand, scope, agg);
+                    var (id, arguments) = Subquery(inQuery.Query, scope, inQuery, agg);
+                    return new BoundIn(operand, null, id, inQuery.Negated, arguments);
+                }
+
             case LikeExpr like:
                 return new BoundLike(Bind(like.Operand, scope, agg), Bind(like.Pattern, scope, agg), like.Negated);
             case IsNullExpr isNull:
@@ -173,9 +179,17 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
 
                 return new BoundFunction(f.Name, [.. f.Arguments.Select(a => Bind(a, scope, agg))]);
             case ExistsExpr exists:
-                return new BoundSubquery(Subquery(exists.Query, scope, exists), true);
+                {
+                    var (id, arguments) = Subquery(exists.Query, scope, exists, agg);
+                    return new BoundSubquery(id, true, arguments);
+                }
+
             case SubqueryExpr sub:
-                return new BoundSubquery(Subquery(sub.Query, scope, sub), false);
+                {
+                    var (id, arguments) = Subquery(sub.Query, scope, sub, agg);
+                    return new BoundSubquery(id, false, arguments);
+                }
+
             default:
                 throw Error(SqlErrorCode.InvalidStatement, e, $"Unsupported expression {e}");
         }
@@ -203,21 +217,31 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
         return new AggregateSpec(call.Name, Bind(call.Arguments[0], input, null), call.Distinct, call);
     }
 
-    private int Subquery(QueryExpr query, Scope outer, SqlNode at)
+    /// <summary>Binds and plans a subquery; returns its id and the outer expressions it reads (none when uncorrelated).</summary>
+    private (int Id, IReadOnlyList<BoundExpr> Arguments) Subquery(QueryExpr query, Scope scope, SqlNode at, AggBinding? agg)
     {
+        var outer = new OuterContext(scope, agg);
         var bound = BindQuery(query, outer);
         if (at is not ExistsExpr && bound.Columns.Count != 1)
         {
             throw Error(SqlErrorCode.InvalidStatement, at, $"The subquery must return one column, not {bound.Columns.Count}");
         }
 
+        var arguments = outer.Arguments;
         var id = Subqueries.Count;
-        Subqueries.Add((id, Optimization.Optimizer.Optimize(bound.Plan)));
-        return id;
+        Subqueries.Add((id, Optimization.Optimizer.Optimize(bound.Plan), arguments.Count > 0));
+        return (id, arguments);
     }
 
-    /// <summary>Resolves a column or document path: <c>alias.col.path</c> or <c>col.path</c>.</summary>
-    public BoundColumn Resolve(PathExpr path, Scope scope)
+    /// <summary>
+    /// Resolves a column or document path: <c>alias.col.path</c> or <c>col.path</c>. Names are looked up in the
+    /// query's own FROM first (a qualifier naming one of its aliases), then as a qualifier naming an alias of an
+    /// enclosing query (so <c>dept.id</c> in a subquery means the outer table even when the subquery has a column
+    /// <c>dept</c>), then as a column of the query's tables (declared, else one an open table may have, with a
+    /// document path after it), and last in the enclosing queries (a correlated reference, bound there and read
+    /// through <see cref="BoundOuterRef"/>).
+    /// </summary>
+    public BoundExpr Resolve(PathExpr path, Scope scope)
     {
         var steps = path.Steps;
         if (steps.Count >= 2 && steps[1].Name is { } qualified && scope.Find(steps[0].Name!) is { } src)
@@ -231,6 +255,11 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
         }
 
         var name = steps[0].Name!;
+        if (steps.Count >= 2 && steps[1].Name is not null && scope.Outer is { } o && OuterAlias(name, o))
+        {
+            return Outer(path, o);
+        }
+
         var rest = steps.Skip(1).ToArray();
         var definite = scope.Sources.Where(s => s.Declares(name)).ToList();
         if (definite.Count == 1)
@@ -253,14 +282,50 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
             return definite[0].Column(name, rest);
         }
 
-        for (var outer = scope.Outer; outer is not null; outer = outer.Outer)
+        if (scope.Outer is { } outer && Visible(path, outer.Scope))
         {
-            if (outer.Sources.Any(s => s.Accepts(name) || (steps.Count >= 2 && s.Alias == name)))
-            {
-                throw Error(SqlErrorCode.InvalidStatement, path, $"Column '{path}' refers to an outer query; correlated subqueries are not supported yet (#4)");
-            }
+            return Outer(path, outer);
         }
 
         throw Error(SqlErrorCode.UnknownColumn, path, ErrorMessages.UnknownColumn(path.ToString()));
+    }
+
+    /// <summary>A reference to an enclosing query: bound there (with its GROUP BY state) and passed in as an argument.</summary>
+    private BoundOuterRef Outer(PathExpr path, OuterContext outer)
+    {
+        var key = path.ToString();
+        var index = outer.Add(key, () => Bind(path, outer.Scope, outer.Aggregation));
+        return new BoundOuterRef(index, key);
+    }
+
+    private static bool OuterAlias(string alias, OuterContext? outer)
+    {
+        for (; outer is not null; outer = outer.Scope.Outer)
+        {
+            if (outer.Scope.Find(alias) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a name resolves in <paramref name="scope"/> or a scope enclosing it.</summary>
+    private static bool Visible(PathExpr path, Scope scope)
+    {
+        for (var s = scope; ; s = s.Outer!.Scope)
+        {
+            if ((path.Steps.Count >= 2 && path.Steps[1].Name is not null && s.Find(path.Steps[0].Name!) is not null)
+                || s.Sources.Any(source => source.Accepts(path.Steps[0].Name!)))
+            {
+                return true;
+            }
+
+            if (s.Outer is null)
+            {
+                return false;
+            }
+        }
     }
 }

@@ -261,12 +261,48 @@ internal sealed class BoundBetween(BoundExpr operand, BoundExpr low, BoundExpr h
     public override string ToString() => $"({operand}{(negated ? " NOT" : "")} BETWEEN {low} AND {high})";
 }
 
-/// <summary><c>x IN (list)</c> or <c>x IN (subquery)</c> with SQL's NULL rules.</summary>
-internal sealed class BoundIn(BoundExpr operand, IReadOnlyList<BoundExpr>? values, int subquery, bool negated) : BoundExpr
+/// <summary>
+/// A subquery node of an expression. Uncorrelated, its rows are computed once before the statement runs; correlated
+/// (<see cref="Arguments"/> not empty), its rows depend on the outer values the arguments read and are computed by the
+/// operator before it evaluates the expression on a row (see <see cref="ExecContext.PrepareCorrelatedAsync"/>).
+/// </summary>
+internal interface ISubqueryNode
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundIn(operand.WithSlots(map), values?.Select(v => v.WithSlots(map)).ToList(), subquery, negated);
+    int SubqueryId { get; }
 
-    public override IEnumerable<BoundExpr> Children => values is null ? [operand] : [operand, .. values];
+    /// <summary>Whether only the first row matters (EXISTS).</summary>
+    bool ExistsOnly { get; }
+
+    /// <summary>The outer expressions the subquery reads, evaluated on the current row; empty when uncorrelated.</summary>
+    IReadOnlyList<BoundExpr> Arguments { get; }
+}
+
+/// <summary>Inside a correlated subquery: the value of argument <c>i</c>, an expression of an enclosing query.</summary>
+internal sealed class BoundOuterRef(int index, string display) : BoundExpr
+{
+    public int Index { get; } = index;
+
+    public override BoundExpr WithSlots(Func<int, int> map) => this;
+
+    public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx) => ctx.Outer![Index];
+
+    public override string ToString() => "outer " + display;
+}
+
+/// <summary><c>x IN (list)</c> or <c>x IN (subquery)</c> with SQL's NULL rules.</summary>
+internal sealed class BoundIn(BoundExpr operand, IReadOnlyList<BoundExpr>? values, int subquery, bool negated, IReadOnlyList<BoundExpr>? arguments = null)
+    : BoundExpr, ISubqueryNode
+{
+    public override BoundExpr WithSlots(Func<int, int> map) =>
+        new BoundIn(operand.WithSlots(map), values?.Select(v => v.WithSlots(map)).ToList(), subquery, negated, [.. Arguments.Select(a => a.WithSlots(map))]);
+
+    public int SubqueryId => subquery;
+
+    public bool ExistsOnly => false;
+
+    public IReadOnlyList<BoundExpr> Arguments { get; } = arguments ?? [];
+
+    public override IEnumerable<BoundExpr> Children => values is null ? [operand, .. Arguments] : [operand, .. values];
 
     public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx)
     {
@@ -274,7 +310,7 @@ internal sealed class BoundIn(BoundExpr operand, IReadOnlyList<BoundExpr>? value
         IReadOnlyList<AttributeValue?> candidates;
         if (values is null)
         {
-            candidates = ctx.SubqueryColumn(subquery);
+            candidates = ctx.SubqueryColumn(this, row);
         }
         else
         {
@@ -315,7 +351,11 @@ internal sealed class BoundIn(BoundExpr operand, IReadOnlyList<BoundExpr>? value
     }
 
     public override string ToString() =>
-        $"({operand}{(negated ? " NOT" : "")} IN ({(values is null ? $"subquery #{subquery}" : string.Join(", ", values))}))";
+        $"({operand}{(negated ? " NOT" : "")} IN ({(values is null ? $"subquery #{subquery}{Correlation(Arguments)}" : string.Join(", ", values))}))";
+
+    /// <summary>How EXPLAIN shows a correlated subquery's arguments.</summary>
+    public static string Correlation(IReadOnlyList<BoundExpr> arguments) =>
+        arguments.Count == 0 ? "" : " correlated on " + string.Join(", ", arguments);
 }
 
 internal sealed class BoundLike(BoundExpr operand, BoundExpr pattern, bool negated) : BoundExpr
@@ -498,13 +538,21 @@ internal sealed class BoundCast(BoundExpr operand, SqlType type) : BoundExpr
 }
 
 /// <summary>A scalar subquery (one column, at most one row) or EXISTS.</summary>
-internal sealed class BoundSubquery(int id, bool exists) : BoundExpr
+internal sealed class BoundSubquery(int id, bool exists, IReadOnlyList<BoundExpr>? arguments = null) : BoundExpr, ISubqueryNode
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => this;
+    public override BoundExpr WithSlots(Func<int, int> map) => new BoundSubquery(id, exists, [.. Arguments.Select(a => a.WithSlots(map))]);
+
+    public int SubqueryId => id;
+
+    public bool ExistsOnly => exists;
+
+    public IReadOnlyList<BoundExpr> Arguments { get; } = arguments ?? [];
+
+    public override IEnumerable<BoundExpr> Children => Arguments;
 
     public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx)
     {
-        var rows = ctx.SubqueryRows(id);
+        var rows = ctx.SubqueryRows(this, row);
         if (exists)
         {
             return SqlValues.Bool(rows.Count > 0);
@@ -518,5 +566,6 @@ internal sealed class BoundSubquery(int id, bool exists) : BoundExpr
         return rows.Count == 0 ? null : rows[0][0];
     }
 
-    public override string ToString() => exists ? $"EXISTS(subquery #{id})" : $"(subquery #{id})";
+    public override string ToString() =>
+        exists ? $"EXISTS(subquery #{id}{BoundIn.Correlation(Arguments)})" : $"(subquery #{id}{BoundIn.Correlation(Arguments)})";
 }

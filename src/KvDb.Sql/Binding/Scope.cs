@@ -45,14 +45,45 @@ internal sealed class ScopeSource
 }
 
 /// <summary>The relations visible to an expression.</summary>
-internal sealed class Scope(IReadOnlyList<ScopeSource> sources, Scope? outer = null)
+internal sealed class Scope(IReadOnlyList<ScopeSource> sources, OuterContext? outer = null)
 {
     public static Scope Empty { get; } = new([]);
 
     public IReadOnlyList<ScopeSource> Sources { get; } = sources;
 
-    /// <summary>The enclosing query's scope, to tell a correlated reference from an unknown name.</summary>
-    public Scope? Outer { get; } = outer;
+    /// <summary>For a subquery: the enclosing query's scope, where names not found here are looked up (correlation).</summary>
+    public OuterContext? Outer { get; } = outer;
 
     public ScopeSource? Find(string alias) => Sources.FirstOrDefault(s => string.Equals(s.Alias, alias, StringComparison.Ordinal));
+}
+
+/// <summary>
+/// The enclosing query of a subquery being bound: its scope, its GROUP BY state (an outer reference inside HAVING or a
+/// grouped select list reads the group's row), and the outer expressions the subquery reads. Each distinct outer
+/// reference becomes one argument: evaluated on the outer row, passed to the subquery as
+/// <see cref="BoundOuterRef"/> slot <c>i</c>. A subquery with arguments is correlated.
+/// </summary>
+internal sealed class OuterContext(Scope scope, Binder.AggBinding? aggregation)
+{
+    private readonly List<(string Key, BoundExpr Expr)> _arguments = [];
+
+    public Scope Scope { get; } = scope;
+
+    /// <summary>The enclosing query's aggregate binding, or null.</summary>
+    public Binder.AggBinding? Aggregation { get; } = aggregation;
+
+    public IReadOnlyList<BoundExpr> Arguments => [.. _arguments.Select(a => a.Expr)];
+
+    /// <summary>The argument index of an outer expression (the same reference twice is one argument).</summary>
+    public int Add(string key, Func<BoundExpr> bind)
+    {
+        var index = _arguments.FindIndex(a => a.Key == key);
+        if (index < 0)
+        {
+            _arguments.Add((key, bind()));
+            index = _arguments.Count - 1;
+        }
+
+        return index;
+    }
 }

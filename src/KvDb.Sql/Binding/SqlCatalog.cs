@@ -113,21 +113,22 @@ internal sealed class SqlCatalog(IKvStore store)
     public async ValueTask<TableInfo?> FindTableAsync(string name, CancellationToken ct)
     {
         var snapshot = await GetAsync(ct).ConfigureAwait(false);
+        if (name == TableName && !snapshot.Tables.ContainsKey(name))
+        {
+            return null;
+        }
+
+        // Item count and indexes come from Core on every lookup, so index changes are seen at once.
+        var described = await store.DescribeTableAsync(name, ct).ConfigureAwait(false);
+        if (described is null)
+        {
+            return null;
+        }
+
         TableInfo? info;
         if (!snapshot.Tables.TryGetValue(name, out info))
         {
-            if (name == TableName)
-            {
-                return null;
-            }
-
-            var description = await store.DescribeTableAsync(name, ct).ConfigureAwait(false);
-            if (description is null)
-            {
-                return null;
-            }
-
-            var schema = description.Schema;
+            var schema = described.Schema;
             var keys = new List<ColumnDef> { new(schema.PartitionKey.Name, ToSqlType(schema.PartitionKey.Type)) };
             if (schema.SortKey is not null)
             {
@@ -135,12 +136,6 @@ internal sealed class SqlCatalog(IKvStore store)
             }
 
             info = new TableInfo(name, TableOrigin.External, keys, schema.PartitionKey.Name, schema.SortKey?.Name);
-        }
-
-        var described = await store.DescribeTableAsync(name, ct).ConfigureAwait(false);
-        if (described is null)
-        {
-            return null;
         }
 
         return info with

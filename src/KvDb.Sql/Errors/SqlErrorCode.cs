@@ -44,4 +44,7 @@ public enum SqlErrorCode
 
     /// <summary>A limit (statement size, nesting depth, rows per atomic statement) was exceeded.</summary>
     LimitExceeded = 3014,
+
+    /// <summary>An index is not known (DROP INDEX), or its name is ambiguous without ON.</summary>
+    UnknownIndex = 3015,
 }

@@ -1,3 +1,4 @@
+using KvDb.Expressions;
 using KvDb.Sql.Ast;
 using KvDb.Sql.Binding;
 using KvDb.Sql.Parsing;
@@ -114,39 +115,85 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         store.PutItemAsync(new PutItemRequest(SqlCatalog.TableName, Item.Create()
             .Set("object", join.Name).Set("entry", EntryName).Set("sql", join.Query.ToString()).Set("applied", applied).Build()), ct);
 
-    /// <summary>Recomputes everything; returns the sequence the result is current as of (at least).</summary>
+    /// <summary>
+    /// Recomputes everything; returns the sequence the result is current as of (at least). Stored rows that are still
+    /// derived are overwritten, the others deleted, all in one Core transaction: one change set in the feed, so a
+    /// refresh never pushes the changes it must follow out of the feed's retention.
+    /// </summary>
     private async ValueTask<long> RefreshAsync(MaterializedJoin join, CancellationToken ct)
     {
         var asOf = database.LastSequence;
+        var stale = new List<string>();
         ItemKey? start = null;
         do
         {
-            var page = await store.ScanAsync(new ScanRequest(join.StorageTable) { ExclusiveStartKey = start, Limit = 1000 }, ct).ConfigureAwait(false);
+            var page = await store.ScanAsync(new ScanRequest(join.StorageTable)
+            {
+                ExclusiveStartKey = start,
+                Limit = 1000,
+                Projection = Projection.Of([AttributePath.FromElements([PathElement.Key("key")])]),
+            }, ct).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                await store.DeleteItemAsync(new DeleteItemRequest(join.StorageTable, new ItemKey(item["key"])), ct).ConfigureAwait(false);
+                stale.Add(item["key"].AsString());
             }
 
             start = page.LastEvaluatedKey;
         }
         while (start is not null);
 
+        var rows = new Dictionary<string, Item>(StringComparer.Ordinal);
+        var complete = true;
         foreach (var (table, _) in join.Sources)
         {
-            if (await catalog.FindTableAsync(table, ct).ConfigureAwait(false) is null)
-            {
-                // hash-db registers joins before the tables exist; the rows come with the inserts.
-                return asOf;
-            }
+            // hash-db registers joins before the tables exist; the rows come with the inserts.
+            complete &= await catalog.FindTableAsync(table, ct).ConfigureAwait(false) is not null;
         }
 
-        await StoreRowsAsync(join, await RunQueryAsync(join.Query, [], ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        if (complete)
+        {
+            await BuildRowsAsync(join, await RunQueryAsync(join.Query, [], ct).ConfigureAwait(false), rows, ct).ConfigureAwait(false);
+        }
+
+        await WriteAsync(join, rows, stale, ct).ConfigureAwait(false);
         return asOf;
     }
 
-    private async ValueTask StoreRowsAsync(MaterializedJoin join, List<AttributeValue?[]> rows, CancellationToken ct)
+    private static readonly TransactWriteOptions s_atomic = new() { MaxActions = TransactWriteOptions.Unbounded };
+
+    /// <summary>Stores <paramref name="rows"/> and deletes the <paramref name="deleted"/> keys not among them, as one transaction.</summary>
+    private async ValueTask WriteAsync(MaterializedJoin join, Dictionary<string, Item> rows, IEnumerable<string> deleted, CancellationToken ct)
     {
-        var tables = (await catalog.GetAsync(ct).ConfigureAwait(false)).Tables;
+        var actions = new List<TransactWriteItem>(rows.Count);
+        foreach (var item in rows.Values)
+        {
+            actions.Add(new TransactPut(join.StorageTable, item));
+        }
+
+        foreach (var key in deleted.Distinct(StringComparer.Ordinal))
+        {
+            if (!rows.ContainsKey(key))
+            {
+                actions.Add(new TransactDelete(join.StorageTable, new ItemKey(AttributeValue.FromString(key))));
+            }
+        }
+
+        for (var offset = 0; offset < actions.Count; offset += TransactWriteOptions.Unbounded)
+        {
+            var chunk = actions.GetRange(offset, Math.Min(TransactWriteOptions.Unbounded, actions.Count - offset));
+            await store.TransactWriteItemsAsync(chunk, s_atomic, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Turns joined rows (one whole item per source) into storage items, keyed by the sources' keys.</summary>
+    private async ValueTask BuildRowsAsync(MaterializedJoin join, List<AttributeValue?[]> rows, Dictionary<string, Item> into, CancellationToken ct)
+    {
+        var sourceKeys = new (string Pk, string? Sk)[join.Sources.Count];
+        for (var i = 0; i < sourceKeys.Length; i++)
+        {
+            sourceKeys[i] = await TableKeyAsync(join.Sources[i].Table, ct).ConfigureAwait(false);
+        }
+
         foreach (var row in rows)
         {
             var builder = Item.Create();
@@ -154,12 +201,13 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             for (var i = 0; i < keys.Length; i++)
             {
                 var item = Item.FromMap(row[i]!.AsMap());
-                keys[i] = KeyText(await TableKeyAsync(join.Sources[i].Table, ct).ConfigureAwait(false), item);
-                builder.Set("s" + i, row[i]!).Set("k" + i, keys[i]);
+                keys[i] = KeyText(sourceKeys[i], item);
+                builder.Set("s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), row[i]!)
+                    .Set("k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), keys[i]);
             }
 
-            builder.Set("key", string.Join("\u001f", keys));
-            await store.PutItemAsync(new PutItemRequest(join.StorageTable, builder.Build()), ct).ConfigureAwait(false);
+            var key = string.Join("\u001f", keys);
+            into[key] = builder.Set("key", key).Build();
         }
     }
 
@@ -194,18 +242,47 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             }
 
             var changes = new List<ChangeRecord>();
+            var through = from - 1; // every change up to this sequence has been read
             try
             {
-                // The feed waits for new changes after the last one: stop at the target (and never wait forever).
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                await foreach (var change in store.ChangesAsync(from, timeout.Token).ConfigureAwait(false))
+                // Read up to the target, or until the feed has delivered everything published so far: it then waits
+                // for new changes (its next step does not complete at once). The rest up to the target are sequences
+                // without change records (catalog records such as CREATE INDEX) or writes still being published;
+                // they are looked at again next time. (Waiting for the target instead stalled behind catalog records.)
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var feed = store.ChangesAsync(from, stop.Token).GetAsyncEnumerator(stop.Token);
+                try
                 {
-                    changes.Add(change);
-                    if (change.Sequence >= target)
+                    while (through < target)
                     {
-                        break;
+                        var next = feed.MoveNextAsync();
+                        if (!next.IsCompleted)
+                        {
+                            await stop.CancelAsync().ConfigureAwait(false);
+                            try
+                            {
+                                await next.ConfigureAwait(false);
+                            }
+                            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                            {
+                                // Stopped waiting for changes that are not there yet.
+                            }
+
+                            break;
+                        }
+
+                        if (!await next.ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        changes.Add(feed.Current);
+                        through = feed.Current.Sequence;
                     }
+                }
+                finally
+                {
+                    await feed.DisposeAsync().ConfigureAwait(false);
                 }
             }
             catch (KvDbException ex) when (ex.Code == KvErrorCode.ChangeFeedTruncated)
@@ -219,10 +296,6 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
 
                 _joins = joins;
                 return;
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // Sequences that produced no change record: what was read is complete.
             }
 
             foreach (var name in joins.Keys.ToList())
@@ -245,17 +318,25 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                     }
                 }
 
+                var rows = new Dictionary<string, Item>(StringComparer.Ordinal);
+                var stale = new List<string>();
                 foreach (var (source, key) in touched)
                 {
-                    await RederiveAsync(join, source, key, ct).ConfigureAwait(false);
+                    await RederiveAsync(join, source, key, rows, stale, ct).ConfigureAwait(false);
                 }
 
-                joins[name] = (join, target);
+                if (touched.Count > 0)
+                {
+                    await WriteAsync(join, rows, stale, ct).ConfigureAwait(false);
+                }
+
+                var position = Math.Max(applied, Math.Min(through, target));
+                joins[name] = (join, position);
                 if (touched.Count > 0)
                 {
                     // Persisting the position writes to the catalog, itself a change: only do it when rows changed
                     // (replaying from an older position after a restart is harmless).
-                    await SaveAsync(join, target, ct).ConfigureAwait(false);
+                    await SaveAsync(join, position, ct).ConfigureAwait(false);
                 }
             }
 
@@ -267,13 +348,16 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         }
     }
 
-    /// <summary>Deletes the rows one source item contributed to, then derives them again from current data.</summary>
-    private async ValueTask RederiveAsync(MaterializedJoin join, int source, ItemKey key, CancellationToken ct)
+    /// <summary>
+    /// Collects the stored rows one source item contributed to (<paramref name="stale"/>) and the rows it derives
+    /// from current data (<paramref name="rows"/>); the caller writes them for all touched items in one transaction.
+    /// </summary>
+    private async ValueTask RederiveAsync(MaterializedJoin join, int source, ItemKey key, Dictionary<string, Item> rows, List<string> stale, CancellationToken ct)
     {
-        var old = await store.QueryAsync(new QueryRequest(join.StorageTable) { IndexName = "k" + source, PartitionKey = key.ToString() }, ct).ConfigureAwait(false);
+        var old = await store.QueryAsync(new QueryRequest(join.StorageTable) { IndexName = "k" + source.ToString(System.Globalization.CultureInfo.InvariantCulture), PartitionKey = key.ToString() }, ct).ConfigureAwait(false);
         foreach (var item in old.Items)
         {
-            await store.DeleteItemAsync(new DeleteItemRequest(join.StorageTable, new ItemKey(item["key"])), ct).ConfigureAwait(false);
+            stale.Add(item["key"].AsString());
         }
 
         var (pk, sk) = await TableKeyAsync(join.Sources[source].Table, ct).ConfigureAwait(false);
@@ -286,7 +370,6 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             parameters["__sk"] = key.SortKey;
         }
 
-        var rows = await RunQueryAsync(join.Query with { Where = where }, parameters, ct).ConfigureAwait(false);
-        await StoreRowsAsync(join, rows, ct).ConfigureAwait(false);
+        await BuildRowsAsync(join, await RunQueryAsync(join.Query with { Where = where }, parameters, ct).ConfigureAwait(false), rows, ct).ConfigureAwait(false);
     }
 }

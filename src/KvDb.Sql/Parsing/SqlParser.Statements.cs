@@ -228,7 +228,7 @@ internal sealed partial class SqlParser
         return null!;
     }
 
-    /// <summary>drop := DROP TABLE [IF EXISTS] name | DROP INDEX name [ON name] | DROP MATERIALIZED VIEW [IF EXISTS] name</summary>
+    /// <summary>drop := DROP TABLE [IF EXISTS] name | DROP INDEX [IF EXISTS] name [ON name] | DROP MATERIALIZED VIEW [IF EXISTS] name</summary>
     private SqlStatement Drop()
     {
         ExpectKeyword(TokenKind.Drop);
@@ -240,9 +240,10 @@ internal sealed partial class SqlParser
 
         if (Match(TokenKind.Index))
         {
+            var ifExists = IfExists();
             var name = Name("an index name");
             var table = Match(TokenKind.On) ? Name("a table name") : null;
-            return new DropIndexStatement(name, table);
+            return new DropIndexStatement(name, table, ifExists);
         }
 
         if (Match(TokenKind.Materialized))

@@ -68,6 +68,15 @@ internal sealed class LogicalScan(TableInfo table, string alias) : LogicalPlan
 
     public AttributeValue? SortKey { get; set; }
 
+    /// <summary>
+    /// In a correlated subquery: the outer value that gives <see cref="PartitionKey"/> (or the index key) when the scan
+    /// runs, so <c>pk = outer.col</c> is a point read or partition query per outer row instead of a scan.
+    /// </summary>
+    public BoundExpr? PartitionKeyParameter { get; set; }
+
+    /// <summary>The outer value that gives <see cref="SortKey"/> when the scan runs (point reads only).</summary>
+    public BoundExpr? SortKeyParameter { get; set; }
+
     public KeyCondition? SortKeyCondition { get; set; }
 
     public KeyCondition? PartitionKeyCondition { get; set; }
@@ -91,13 +100,15 @@ internal sealed class LogicalScan(TableInfo table, string alias) : LogicalPlan
     {
         var sb = new StringBuilder();
         var name = Alias == Table.Name ? Table.Name : $"{Table.Name} AS {Alias}";
+        var pk = PartitionKeyParameter?.ToString() ?? SqlValues.Render(PartitionKey);
+        var sk = SortKeyParameter?.ToString() ?? SqlValues.Render(SortKey);
         sb.Append(Access switch
         {
             AccessKind.PointRead => Table.SortKey is null
-                ? $"PointRead {name} key ({Table.PartitionKey} = {SqlValues.Render(PartitionKey)})"
-                : $"PointRead {name} key ({Table.PartitionKey} = {SqlValues.Render(PartitionKey)}, {Table.SortKey} = {SqlValues.Render(SortKey)})",
-            AccessKind.PartitionQuery => $"PartitionQuery {name} ({Table.PartitionKey} = {SqlValues.Render(PartitionKey)}{(SortKeyCondition is null ? "" : $", {Table.SortKey} {SortKeyCondition}")})",
-            AccessKind.IndexQuery => $"IndexQuery {name} index {IndexName} (= {SqlValues.Render(PartitionKey)})",
+                ? $"PointRead {name} key ({Table.PartitionKey} = {pk})"
+                : $"PointRead {name} key ({Table.PartitionKey} = {pk}, {Table.SortKey} = {sk})",
+            AccessKind.PartitionQuery => $"PartitionQuery {name} ({Table.PartitionKey} = {pk}{(SortKeyCondition is null ? "" : $", {Table.SortKey} {SortKeyCondition}")})",
+            AccessKind.IndexQuery => $"IndexQuery {name} index {IndexName} (= {pk})",
             AccessKind.PartitionRange => $"PartitionRange {name} ({Table.PartitionKey} {PartitionKeyCondition}{(SortKeyCondition is null ? "" : $", {Table.SortKey} {SortKeyCondition}")})",
             _ => $"Scan {name}",
         });
@@ -189,6 +200,12 @@ internal sealed class LogicalJoin(LogicalPlan left, LogicalPlan right, JoinKind 
 
     /// <summary>Equality keys found in ON: left-side and right-side expressions (right ones read right-relative slots).</summary>
     public List<(BoundExpr Left, BoundExpr Right)> EquiKeys { get; } = [];
+
+    /// <summary>
+    /// The ON conjuncts that are not equality keys, or null: what a hash join still checks on a pair whose keys matched
+    /// (key equality of the hash table is SQL's <c>=</c>: NULL keys never match, values of different kinds differ).
+    /// </summary>
+    public BoundExpr? Residual { get; set; }
 
     public JoinStrategy Strategy { get; set; }
 

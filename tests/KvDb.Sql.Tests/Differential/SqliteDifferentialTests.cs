@@ -11,7 +11,8 @@ namespace KvDb.Sql.Tests.Differential;
 /// two define the same answer: integer numbers (KvDb's numbers are exact decimals and AVG/division would differ in
 /// the last digits from SQLite's doubles), lower-case strings (SQLite's LIKE ignores ASCII case, KvDb's does not), no
 /// comparisons across types (SQLite orders numbers before strings, KvDb reports a type mismatch), and ORDER BY keys
-/// that make the order total.
+/// that make the order total. Scalar subqueries return at most one row (SQLite would take the first of several, KvDb
+/// reports an error).
 /// </summary>
 public sealed class SqliteDifferentialTests
 {
@@ -44,6 +45,25 @@ public sealed class SqliteDifferentialTests
             (1, sub.Select(p => $"NOT ({p})")));
     }
 
+    /// <summary>Correlated subqueries: EXISTS, NOT EXISTS, [NOT] IN and scalars reading the outer row, in WHERE, SELECT and HAVING.</summary>
+    private static readonly Gen<string> s_correlated = Gen.OneOf(
+        from n in Gen.Elements("", "NOT ") from op in Gen.Elements("=", "<>", "<", ">=") from v in Gen.Choose(-3, 5)
+        select $"SELECT t1.id FROM t1 WHERE {n}EXISTS (SELECT 1 FROM t2 WHERE t2.t1id = t1.id AND t2.c {op} {v}) ORDER BY t1.id",
+        from n in Gen.Elements("", "NOT ") from p in Predicate(1)
+        select $"SELECT t1.id FROM t1 WHERE {p} AND {n}EXISTS (SELECT 1 FROM t2 WHERE t2.c = t1.a) ORDER BY t1.id",
+        from n in Gen.Elements("", "NOT ") from col in Gen.Elements("t2.t1id = t1.id", "t2.c >= t1.id", "t2.id <> t1.id")
+        select $"SELECT t1.id FROM t1 WHERE t1.a {n}IN (SELECT t2.c FROM t2 WHERE {col}) ORDER BY t1.id",
+        from agg in Gen.Elements("COUNT(*)", "COUNT(t2.c)", "SUM(t2.c)", "MIN(t2.c)", "MAX(t2.c)")
+        from cmp in Gen.Elements("t2.t1id = t1.id", "t2.c <= t1.a", "t2.c = t1.a OR t2.t1id = t1.id")
+        select $"SELECT t1.id, (SELECT {agg} FROM t2 WHERE {cmp}) FROM t1 ORDER BY t1.id",
+        from agg in Gen.Elements("MIN(t2.c)", "MAX(t2.c)", "COUNT(*)")
+        select $"SELECT t1.id FROM t1 WHERE t1.a = (SELECT {agg} FROM t2 WHERE t2.t1id = t1.id) ORDER BY t1.id",
+        Gen.Constant("SELECT t1.a, COUNT(*) FROM t1 GROUP BY t1.a HAVING EXISTS (SELECT 1 FROM t2 WHERE t2.c = t1.a) ORDER BY t1.a"),
+        Gen.Constant("SELECT t1.a, (SELECT COUNT(*) FROM t2 WHERE t2.c = t1.a) FROM t1 GROUP BY t1.a ORDER BY t1.a"),
+        Gen.Constant("SELECT t1.id FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.t1id = t1.id AND EXISTS (SELECT 1 FROM t1 x WHERE x.a = t2.c AND x.id <> t1.id)) ORDER BY t1.id"),
+        Gen.Constant("SELECT t1.id, CASE WHEN EXISTS (SELECT 1 FROM t2 WHERE t2.t1id = t1.id) THEN 'y' ELSE 'n' END FROM t1 ORDER BY t1.id"),
+        Gen.Constant("SELECT t2.id, (SELECT t1.b FROM t1 WHERE t1.id = t2.t1id) FROM t2 ORDER BY t2.id"));
+
     private static readonly Gen<string> s_query = Gen.OneOf(
         Predicate(2).Select(p => $"SELECT t1.id, t1.a, t1.b FROM t1 WHERE {p} ORDER BY t1.id"),
         Predicate(1).Select(p => $"SELECT t1.b, COUNT(*), COUNT(t1.a), SUM(t1.a), MIN(t1.a), MAX(t1.a) FROM t1 WHERE {p} GROUP BY t1.b ORDER BY t1.b"),
@@ -62,20 +82,25 @@ public sealed class SqliteDifferentialTests
         Gen.Constant("SELECT COUNT(*), SUM(t2.c), MAX(t2.c) FROM t2 WHERE t2.t1id = 99"),
         Gen.Constant("SELECT t1.id, CASE WHEN t1.a > 2 THEN 'big' WHEN t1.a IS NULL THEN 'none' ELSE 'small' END, COALESCE(t1.b, 'x') FROM t1 ORDER BY t1.id"));
 
-    private static readonly Gen<Case> s_case =
+    private static Gen<Case> Cases(Gen<string> queries) =>
         from n1 in Gen.Choose(0, 8)
         from t1 in Gen.ArrayOf(Gen.Zip(s_smallInt, s_word), n1)
         from n2 in Gen.Choose(0, 8)
         from t2 in Gen.ArrayOf(Gen.Zip(Gen.Frequency((1, Gen.Constant<int?>(null)), (4, Gen.Choose(1, n1 + 1).Select(i => (int?)i))), s_smallInt), n2)
-        from query in s_query
+        from query in queries
         select new Case(
             [.. t1.Select((r, i) => (i + 1, r.Item1, r.Item2))],
             [.. t2.Select((r, i) => (i + 1, r.Item1, r.Item2))],
             query);
 
     [Fact]
-    public void RandomQueries_AgreeWithSqlite() =>
-        Prop.ForAll(s_case.ToArbitrary(), c =>
+    public void RandomQueries_AgreeWithSqlite() => AgreeWithSqlite(s_query, 300);
+
+    [Fact]
+    public void CorrelatedSubqueries_AgreeWithSqlite() => AgreeWithSqlite(s_correlated, 200);
+
+    private static void AgreeWithSqlite(Gen<string> queries, int tests) =>
+        Prop.ForAll(Cases(queries).ToArbitrary(), c =>
         {
             var expected = RunSqlite(c);
             var actual = RunKvDbAsync(c).GetAwaiter().GetResult();
@@ -84,7 +109,7 @@ public sealed class SqliteDifferentialTests
                 throw new InvalidOperationException(
                     $"Results differ for {c.Query}\nt1: {string.Join(", ", c.T1)}\nt2: {string.Join(", ", c.T2)}\nSQLite: {string.Join(" ; ", expected)}\nKvDb:   {string.Join(" ; ", actual)}");
             }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(tests).WithQuietOnSuccess(true));
 
     private static string Lit(int? v) => v is null ? "NULL" : v.Value.ToString(CultureInfo.InvariantCulture);
 

@@ -123,6 +123,8 @@ internal static class AstGenerators
                 select (SqlStatement)new CreateTableStatement(t, new ValueList<ColumnDef>(cols.Take(4).Select(c => new ColumnDef(c.Item1, c.Item2))), new ValueList<string>(pk.Take(2)), ine)),
             (1, from t in Name from ie in Gen.Elements(true, false) select (SqlStatement)new DropTableStatement(t, ie)),
             (1, from i in Name from t in Name from cols in Gen.NonEmptyListOf(Name) select (SqlStatement)new CreateIndexStatement(i, t, new ValueList<string>(cols.Take(2)))),
+            (1, from i in Name from t in Gen.OneOf(Gen.Constant<string?>(null), Name.Select(n => (string?)n)) from ie in Gen.Elements(true, false)
+                select (SqlStatement)new DropIndexStatement(i, t, ie)),
             (1, from clauses in Gen.NonEmptyListOf(Gen.Zip(Name, expr)) select (SqlStatement)new CreateJoinStatement(new ValueList<JoinClause>(clauses.Take(3).Select(c => new JoinClause(c.Item1, c.Item2))))),
             (1, from v in Name from q in Query(size / 2) select (SqlStatement)new CreateMaterializedViewStatement(v, q)),
             (1, Query(size / 2).Select(q => (SqlStatement)new ExplainStatement(new SelectStatement(q)))),

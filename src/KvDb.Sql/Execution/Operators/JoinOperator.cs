@@ -26,6 +26,10 @@ internal static class JoinOperator
     private static bool Matches(LogicalJoin join, AttributeValue?[] row, ExecContext ctx) =>
         join.Condition is null || SqlValues.Truth(join.Condition.Eval(row, ctx), "ON") == true;
 
+    /// <summary>For a pair whose equality keys matched in a hash table: the rest of the ON condition.</summary>
+    private static bool MatchesRest(LogicalJoin join, AttributeValue?[] row, ExecContext ctx) =>
+        join.EquiKeys.Count == 0 ? Matches(join, row, ctx) : join.Residual is null || SqlValues.Truth(join.Residual.Eval(row, ctx), "ON") == true;
+
     /// <summary>Join keys of one side; null when any key is NULL (NULL never equals anything).</summary>
     private static RowKey? Keys(LogicalJoin join, AttributeValue?[] combined, bool left, ExecContext ctx)
     {
@@ -98,7 +102,7 @@ internal static class JoinOperator
                 foreach (var left in candidates)
                 {
                     var row = Combine(left, right, lw, rw);
-                    if (Matches(join, row, ctx))
+                    if (MatchesRest(join, row, ctx))
                     {
                         yield return row;
                     }
@@ -113,14 +117,22 @@ internal static class JoinOperator
         var residual = join.Right as LogicalFilter;
         var scan = (LogicalScan)(residual?.Input ?? join.Right);
         int lw = join.Left.Width;
+        var correlated = residual is null ? [] : ExecContext.CorrelatedIn([residual.Predicate]);
         await foreach (var left in Executor.RunAsync(join.Left, ctx).ConfigureAwait(false))
         {
             var matched = false;
             var key = join.EquiKeys[0].Left.Eval(Combine(left, null, lw, 1), ctx);
             if (key is not null && key.IsScalarKeyType)
             {
-                var item = await ctx.Store.GetItemAsync(new GetItemRequest(scan.Table.Name, new ItemKey(key)), ctx.CancellationToken).ConfigureAwait(false);
+                var item = ctx.Pending is { } pending && pending.TryGet(scan.Table.Name, new ItemKey(key), out var current)
+                    ? current
+                    : await ctx.Store.GetItemAsync(new GetItemRequest(scan.Table.Name, new ItemKey(key)), ctx.CancellationToken).ConfigureAwait(false);
                 AttributeValue?[] right = item is null ? [] : [ScanOperator.ToValue(item)];
+                if (item is not null && correlated.Length > 0)
+                {
+                    await ctx.PrepareCorrelatedAsync(correlated, right).ConfigureAwait(false);
+                }
+
                 if (item is not null && (scan.Filter is null || scan.Filter.Evaluate(item))
                     && (residual is null || SqlValues.Truth(residual.Predicate.Eval(right, ctx), "WHERE") == true))
                 {
@@ -166,7 +178,7 @@ internal static class JoinOperator
         foreach (var right in candidates ?? [])
         {
             var row = Combine(left, right, lw, rw);
-            if (Matches(join, row, ctx))
+            if (MatchesRest(join, row, ctx))
             {
                 matched = true;
                 yield return row;

@@ -9,8 +9,14 @@ internal static class RowOperators
 {
     public static async IAsyncEnumerable<AttributeValue?[]> FilterAsync(LogicalFilter filter, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        var correlated = ExecContext.CorrelatedIn([filter.Predicate]);
         await foreach (var row in Executor.RunAsync(filter.Input, ctx).ConfigureAwait(false))
         {
+            if (correlated.Length > 0)
+            {
+                await ctx.PrepareCorrelatedAsync(correlated, row).ConfigureAwait(false);
+            }
+
             if (SqlValues.Truth(filter.Predicate.Eval(row, ctx), "WHERE") == true)
             {
                 yield return row;
@@ -21,8 +27,14 @@ internal static class RowOperators
     public static async IAsyncEnumerable<AttributeValue?[]> ProjectAsync(LogicalProject project, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var exprs = project.Exprs;
+        var correlated = ExecContext.CorrelatedIn(exprs);
         await foreach (var row in Executor.RunAsync(project.Input, ctx).ConfigureAwait(false))
         {
+            if (correlated.Length > 0)
+            {
+                await ctx.PrepareCorrelatedAsync(correlated, row).ConfigureAwait(false);
+            }
+
             var output = new AttributeValue?[exprs.Count];
             for (var i = 0; i < output.Length; i++)
             {
@@ -140,8 +152,14 @@ internal static class RowOperators
     {
         var groups = new Dictionary<RowKey, Accumulator[]>();
         var order = new List<RowKey>();
+        var correlated = ExecContext.CorrelatedIn(aggregate.Keys, aggregate.Aggregates.Select(a => a.Argument));
         await foreach (var row in Executor.RunAsync(aggregate.Input, ctx).ConfigureAwait(false))
         {
+            if (correlated.Length > 0)
+            {
+                await ctx.PrepareCorrelatedAsync(correlated, row).ConfigureAwait(false);
+            }
+
             var keys = new AttributeValue?[aggregate.Keys.Count];
             for (var i = 0; i < keys.Length; i++)
             {

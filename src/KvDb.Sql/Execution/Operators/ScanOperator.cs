@@ -8,13 +8,49 @@ internal static class ScanOperator
 {
     private const int PageSize = 512;
 
-    public static async IAsyncEnumerable<AttributeValue?[]> RunAsync(LogicalScan scan, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
+    public static IAsyncEnumerable<AttributeValue?[]> RunAsync(LogicalScan scan, ExecContext ctx)
+    {
+        var pk = scan.PartitionKey;
+        var sk = scan.SortKey;
+        if (scan.PartitionKeyParameter is { } pkParameter)
+        {
+            // A key taken from the outer row of a correlated subquery: NULL or a value of another type than the key
+            // column equals no key, as the SQL filter above would decide.
+            var column = scan.Access == AccessKind.IndexQuery ? scan.Table.Indexes.First(i => i.Name == scan.IndexName).PartitionKey : scan.Table.PartitionKey;
+            pk = pkParameter.Eval([], ctx);
+            if (pk is null || !Optimization.Rules.KeyAccessRule.KeyTyped(scan.Table, column, pk))
+            {
+                return EmptyAsync();
+            }
+        }
+
+        if (scan.SortKeyParameter is { } skParameter)
+        {
+            sk = skParameter.Eval([], ctx);
+            if (sk is null || !Optimization.Rules.KeyAccessRule.KeyTyped(scan.Table, scan.Table.SortKey!, sk))
+            {
+                return EmptyAsync();
+            }
+        }
+
+        return ctx.Pending is { } pending && pending.Touches(scan.Table.Name) ? OverlaidAsync(scan, pk, sk, ctx, pending) : StoreAsync(scan, pk, sk, ctx);
+    }
+
+    private static async IAsyncEnumerable<AttributeValue?[]> EmptyAsync()
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield break;
+    }
+
+    private static async IAsyncEnumerable<AttributeValue?[]> StoreAsync(
+        LogicalScan scan, AttributeValue? pk, AttributeValue? sk, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var table = scan.Table.Name;
         if (scan.Access == AccessKind.PointRead)
         {
-            var key = new ItemKey(scan.PartitionKey!, scan.SortKey);
-            var item = await ctx.Store.GetItemAsync(new GetItemRequest(table, key) { Projection = scan.Projection }, ctx.CancellationToken).ConfigureAwait(false);
+            // No projection: the whole item is read either way, and projecting it would copy it.
+            var key = new ItemKey(pk!, sk);
+            var item = await ctx.Store.GetItemAsync(new GetItemRequest(table, key), ctx.CancellationToken).ConfigureAwait(false);
             if (item is not null && (scan.Filter is null || scan.Filter.Evaluate(item)))
             {
                 yield return [ToValue(item)];
@@ -28,27 +64,7 @@ internal static class ScanOperator
         do
         {
             var pageLimit = scan.Limit is { } l && scan.Filter is null ? Math.Min(PageSize, l - produced) : PageSize;
-            QueryResult page = scan.Access switch
-            {
-                AccessKind.PartitionQuery or AccessKind.IndexQuery or AccessKind.PartitionRange => await ctx.Store.QueryAsync(new QueryRequest(table)
-                {
-                    PartitionKey = scan.PartitionKey,
-                    PartitionKeyCondition = scan.PartitionKeyCondition,
-                    SortKeyCondition = scan.SortKeyCondition,
-                    IndexName = scan.IndexName,
-                    Filter = scan.Filter,
-                    Projection = scan.Projection,
-                    Limit = pageLimit,
-                    ExclusiveStartKey = start,
-                }, ctx.CancellationToken).ConfigureAwait(false),
-                _ => await ctx.Store.ScanAsync(new ScanRequest(table)
-                {
-                    Filter = scan.Filter,
-                    Projection = scan.Projection,
-                    Limit = pageLimit,
-                    ExclusiveStartKey = start,
-                }, ctx.CancellationToken).ConfigureAwait(false),
-            };
+            var page = await PageAsync(scan, pk, ctx, pageLimit, start).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
                 yield return [ToValue(item)];
@@ -61,6 +77,115 @@ internal static class ScanOperator
             start = page.LastEvaluatedKey;
         }
         while (start is not null);
+    }
+
+    private static async ValueTask<QueryResult> PageAsync(LogicalScan scan, AttributeValue? pk, ExecContext ctx, int pageLimit, ItemKey? start) => scan.Access switch
+    {
+        AccessKind.PartitionQuery or AccessKind.IndexQuery or AccessKind.PartitionRange => await ctx.Store.QueryAsync(new QueryRequest(scan.Table.Name)
+        {
+            PartitionKey = pk,
+            PartitionKeyCondition = scan.PartitionKeyCondition,
+            SortKeyCondition = scan.SortKeyCondition,
+            IndexName = scan.IndexName,
+            Filter = scan.Filter,
+            Projection = scan.Projection,
+            Limit = pageLimit,
+            ExclusiveStartKey = start,
+        }, ctx.CancellationToken).ConfigureAwait(false),
+        _ => await ctx.Store.ScanAsync(new ScanRequest(scan.Table.Name)
+        {
+            Filter = scan.Filter,
+            Projection = scan.Projection,
+            Limit = pageLimit,
+            ExclusiveStartKey = start,
+        }, ctx.CancellationToken).ConfigureAwait(false),
+    };
+
+    /// <summary>
+    /// A scan inside a transaction that changed the table: stored items the transaction changed are replaced by their
+    /// pending images (deleted ones are skipped), and the pending rows that match the scan's key access and pushed-down
+    /// filter follow. Sort-key and range conditions are not re-checked here: the SQL filter above every keyed scan
+    /// (see <c>KeyAccessRule</c>) decides, as it does for stored items.
+    /// </summary>
+    private static async IAsyncEnumerable<AttributeValue?[]> OverlaidAsync(
+        LogicalScan scan, AttributeValue? pk, AttributeValue? sk, ExecContext ctx, PendingWrites pending, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var table = scan.Table;
+        if (scan.Access == AccessKind.PointRead)
+        {
+            var key = new ItemKey(pk!, sk);
+            var item = pending.TryGet(table.Name, key, out var current)
+                ? current
+                : await ctx.Store.GetItemAsync(new GetItemRequest(table.Name, key), ctx.CancellationToken).ConfigureAwait(false);
+            if (item is not null && (scan.Filter is null || scan.Filter.Evaluate(item)))
+            {
+                yield return [ToValue(item)];
+            }
+
+            yield break;
+        }
+
+        var rows = pending.Snapshot(table.Name);
+        var produced = 0;
+        ItemKey? start = null;
+        do
+        {
+            var page = await PageAsync(scan, pk, ctx, PageSize, start).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                if (pending.TryGet(table.Name, KeyOf(table, item), out _))
+                {
+                    continue;
+                }
+
+                yield return [ToValue(item)];
+                if (scan.Limit is { } limit && ++produced >= limit)
+                {
+                    yield break;
+                }
+            }
+
+            start = page.LastEvaluatedKey;
+        }
+        while (start is not null);
+
+        foreach (var (_, item) in rows)
+        {
+            if (item is not null && MatchesAccess(scan, pk, item) && (scan.Filter is null || scan.Filter.Evaluate(item)))
+            {
+                yield return [ToValue(item)];
+                if (scan.Limit is { } limit && ++produced >= limit)
+                {
+                    yield break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The key of a stored item (its key attributes are always read, even under a projection).</summary>
+    public static ItemKey KeyOf(Binding.TableInfo table, Item item) =>
+        new(item[table.PartitionKey], table.SortKey is null ? null : item[table.SortKey]);
+
+    /// <summary>Whether a pending item has the scan's partition key (or index key); other key conditions are left to the SQL filter.</summary>
+    private static bool MatchesAccess(LogicalScan scan, AttributeValue? pk, Item item)
+    {
+        switch (scan.Access)
+        {
+            case AccessKind.PartitionQuery:
+                return Equals(item.Get(scan.Table.PartitionKey), pk);
+            case AccessKind.IndexQuery:
+                foreach (var (name, indexPk, _) in scan.Table.Indexes)
+                {
+                    if (name == scan.IndexName)
+                    {
+                        return Equals(item.Get(indexPk), pk);
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
     }
 
     public static async IAsyncEnumerable<AttributeValue?[]> MaterializedAsync(LogicalMaterializedScan scan, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)

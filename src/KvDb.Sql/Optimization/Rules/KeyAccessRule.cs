@@ -50,6 +50,30 @@ internal static class KeyAccessRule
             scan.PartitionKeyCondition = range;
             scan.SortKeyCondition = table.SortKey is null ? null : SortKeyCondition(conjuncts, table, table.SortKey);
         }
+        else if (FindEqualOuter(conjuncts, table.PartitionKey) is { } pkRef && HasKeyType(table, table.PartitionKey))
+        {
+            // Correlated subquery: the key comes from the outer row when the scan runs.
+            scan.PartitionKeyParameter = pkRef;
+            if (table.SortKey is null)
+            {
+                scan.Access = AccessKind.PointRead;
+            }
+            else if (FindEqual(conjuncts, table.SortKey) is { } sk && KeyTyped(table, table.SortKey, sk))
+            {
+                scan.Access = AccessKind.PointRead;
+                scan.SortKey = sk;
+            }
+            else if (FindEqualOuter(conjuncts, table.SortKey) is { } skRef && HasKeyType(table, table.SortKey))
+            {
+                scan.Access = AccessKind.PointRead;
+                scan.SortKeyParameter = skRef;
+            }
+            else
+            {
+                scan.Access = AccessKind.PartitionQuery;
+                scan.SortKeyCondition = SortKeyCondition(conjuncts, table, table.SortKey);
+            }
+        }
         else
         {
             foreach (var (name, indexPk, _) in table.Indexes)
@@ -59,6 +83,14 @@ internal static class KeyAccessRule
                     scan.Access = AccessKind.IndexQuery;
                     scan.IndexName = name;
                     scan.PartitionKey = value;
+                    break;
+                }
+
+                if (FindEqualOuter(conjuncts, indexPk) is { } indexRef && HasKeyType(table, indexPk))
+                {
+                    scan.Access = AccessKind.IndexQuery;
+                    scan.IndexName = name;
+                    scan.PartitionKeyParameter = indexRef;
                     break;
                 }
             }
@@ -81,6 +113,28 @@ internal static class KeyAccessRule
             if (c is BoundBinary { Op: BinaryOp.Equal } eq && ColumnAndConstant(eq, out var col, out var value, out _) && IsColumn(col, column))
             {
                 return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The outer reference in a top-level <c>column = outer value</c> conjunct of a correlated subquery.</summary>
+    private static BoundOuterRef? FindEqualOuter(List<BoundExpr> conjuncts, string column)
+    {
+        foreach (var c in conjuncts)
+        {
+            if (c is BoundBinary { Op: BinaryOp.Equal } eq)
+            {
+                if (eq.Left is BoundColumn { IsMulti: false } l && IsColumn(l, column) && eq.Right is BoundOuterRef r)
+                {
+                    return r;
+                }
+
+                if (eq.Right is BoundColumn { IsMulti: false } r2 && IsColumn(r2, column) && eq.Left is BoundOuterRef l2)
+                {
+                    return l2;
+                }
             }
         }
 
@@ -111,7 +165,15 @@ internal static class KeyAccessRule
     /// Whether a constant has the key column's type: comparing a STRING key with a number is simply false in SQL, so
     /// such a predicate stays a filter instead of becoming a (type-mismatched) key lookup.
     /// </summary>
-    private static bool KeyTyped(TableInfo table, string column, AttributeValue value) =>
+    /// <summary>
+    /// Whether SQL knows the key type of a column, so that a run-time key can be checked against it (an index made
+    /// outside SQL on a column SQL has no type for is not used for run-time keys: the check could not tell a value of
+    /// the wrong type from one that matches nothing).
+    /// </summary>
+    private static bool HasKeyType(TableInfo table, string column) =>
+        table.FindColumn(column)?.Type is SqlType.String or SqlType.Number or SqlType.Binary;
+
+    internal static bool KeyTyped(TableInfo table, string column, AttributeValue value) =>
         table.FindColumn(column)?.Type switch
         {
             SqlType.String => value.Kind == AttributeKind.String,

@@ -104,3 +104,7 @@ SELECT "key", "index", "view" FROM t
 select 1
 ----
 SELECT 1
+====
+select d.name, (select count(*) from emp e where e.dept = d.id) as n from dept d where not exists (select 1 from emp x where x.dept = d.id and x.salary > d.budget) and d.id in (select dept from emp where emp.boss = d.id)
+----
+SELECT d.name, (SELECT COUNT(*) FROM emp AS e WHERE e.dept = d.id) AS n FROM dept AS d WHERE NOT EXISTS (SELECT 1 FROM emp AS x WHERE x.dept = d.id AND x.salary > d.budget) AND d.id IN (SELECT dept FROM emp WHERE emp.boss = d.id)

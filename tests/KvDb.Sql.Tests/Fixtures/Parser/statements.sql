@@ -15,12 +15,13 @@ drop table people; DROP TABLE IF EXISTS x
 DROP TABLE people;
 DROP TABLE IF EXISTS x
 ====
-create index by_age on people (age); create index by_city_age on people (city, age); drop index by_age; drop index i on t
+create index by_age on people (age); create index by_city_age on people (city, age); drop index by_age; drop index i on t; drop index if exists "x y" on t
 ----
 CREATE INDEX by_age ON people (age);
 CREATE INDEX by_city_age ON people (city, age);
 DROP INDEX by_age;
-DROP INDEX i ON t
+DROP INDEX i ON t;
+DROP INDEX IF EXISTS "x y" ON t
 ====
 insert into people (people_name, age) values ('Ted', 29)
 ----

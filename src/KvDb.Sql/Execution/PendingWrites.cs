@@ -1,0 +1,116 @@
+using KvDb.Expressions;
+
+namespace KvDb.Sql.Execution;
+
+/// <summary>
+/// The writes of an open transaction (BEGIN ... COMMIT), held back until COMMIT and overlaid on every read of the
+/// session (read-your-writes). Per row it keeps the image the transaction started from (<see cref="PendingRow.Base"/>:
+/// null for a row the transaction inserted, else the stored item it read) and the current image (null when deleted).
+/// Several statements may change the same row; only the net change reaches Core. At COMMIT each row becomes one action
+/// of one Core transaction whose conditions check that the rows the transaction inserted are still absent and the
+/// rows it read are still present. Not thread-safe (a session is one logical connection).
+/// </summary>
+internal sealed class PendingWrites
+{
+    private readonly Dictionary<string, Dictionary<ItemKey, PendingRow>> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _partitionKeys = new(StringComparer.Ordinal);
+    private readonly List<(string Table, ItemKey Key, PendingRow Row)> _order = [];
+
+    /// <summary>Rows changed (inserted, updated or deleted) by the transaction.</summary>
+    public int Count => _order.Count;
+
+    /// <summary>Whether the transaction changed any row of <paramref name="table"/>.</summary>
+    public bool Touches(string table) => _tables.TryGetValue(table, out var rows) && rows.Count > 0;
+
+    /// <summary>The pending state of a row: true with the current image (null when deleted) when the transaction changed it.</summary>
+    public bool TryGet(string table, ItemKey key, out Item? current)
+    {
+        if (_tables.TryGetValue(table, out var rows) && rows.TryGetValue(key, out var row))
+        {
+            current = row.Current;
+            return true;
+        }
+
+        current = null;
+        return false;
+    }
+
+    /// <summary>A copy of the pending rows of a table (a scan must not see statements that run while it streams).</summary>
+    public (ItemKey Key, Item? Current)[] Snapshot(string table)
+    {
+        if (!_tables.TryGetValue(table, out var rows) || rows.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new (ItemKey, Item?)[rows.Count];
+        var i = 0;
+        foreach (var (key, row) in rows)
+        {
+            result[i++] = (key, row.Current);
+        }
+
+        return result;
+    }
+
+    /// <summary>Records the new image of a row; <paramref name="stored"/> is the stored item it replaces (null for an insert).</summary>
+    public void Set(string table, string partitionKey, ItemKey key, Item? stored, Item? current)
+    {
+        if (!_tables.TryGetValue(table, out var rows))
+        {
+            _tables[table] = rows = [];
+        }
+
+        _partitionKeys[table] = partitionKey;
+
+        if (rows.TryGetValue(key, out var row))
+        {
+            row.Current = current;
+            return;
+        }
+
+        if (_order.Count >= SqlEngine.MaxRowsPerTransaction)
+        {
+            ThrowHelper.Error(SqlErrorCode.LimitExceeded,
+                $"A transaction may change at most {SqlEngine.MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); the transaction was rolled back");
+        }
+
+        row = new PendingRow(stored) { Current = current };
+        rows[key] = row;
+        _order.Add((table, key, row));
+    }
+
+    /// <summary>The COMMIT actions, one per changed row, in the order the rows were first changed.</summary>
+    public List<(TransactWriteItem Action, string Description)> ToActions()
+    {
+        var actions = new List<(TransactWriteItem, string)>(_order.Count);
+        foreach (var (table, key, row) in _order)
+        {
+            var pk = _partitionKeys[table];
+            if (row.Base is null)
+            {
+                // Inserted by this transaction: nobody else may have inserted the row meanwhile.
+                actions.Add(row.Current is null
+                    ? (new TransactConditionCheck(table, key, Condition.AttributeNotExists(pk)), $"row {key} of {table} (inserted and deleted by this transaction) was inserted by another writer meanwhile")
+                    : (new TransactPut(table, row.Current, Condition.AttributeNotExists(pk)), $"INSERT INTO {table}: duplicate key {key} (inserted by another writer meanwhile)"));
+            }
+            else
+            {
+                // Read from the store: it must still be there.
+                actions.Add(row.Current is null
+                    ? (new TransactDelete(table, key, Condition.AttributeExists(pk)), $"row {key} of {table} was deleted by another writer meanwhile")
+                    : (new TransactPut(table, row.Current, Condition.AttributeExists(pk)), $"row {key} of {table} was deleted by another writer meanwhile"));
+            }
+        }
+
+        return actions;
+    }
+
+    /// <summary>One changed row.</summary>
+    private sealed class PendingRow(Item? stored)
+    {
+        public Item? Base { get; } = stored;
+
+        public Item? Current { get; set; }
+    }
+}
