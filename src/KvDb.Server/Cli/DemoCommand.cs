@@ -117,6 +117,8 @@ internal static class DemoCommand
         Step(o, 6, "GET /both_between/people-100-2020-05/people-100-2020-07/friends-2019/friends-2020-06-~~/desc");
         Items(o, await HashDbKv.BothBetweenAsync(db, "people-100-2020-05", "people-100-2020-07", "friends-2019", "friends-2020-06-~~", true, ct));
 
+        Step(o, 7, "POST /sql " + CreateJoin + " (before its tables exist, as in hash-db)");
+        await SqlAsync(db, o, CreateJoin, ct);
         Step(o, 8, "POST /sql insert into people (people_name, age) values (...) x 4");
         foreach (var (name, age) in new[] { ("Ted", 29), ("Fred", 45), ("Simon", 29), ("Sam", 29) })
         {
@@ -148,9 +150,6 @@ internal static class DemoCommand
         }
 
         o.WriteLine($"{inserts.Length} inserts");
-        // hash-db registers the join first; KvDb.Sql maintains a join only once its tables exist, so it comes here.
-        Step(o, 7, "POST /sql " + CreateJoin);
-        await SqlAsync(db, o, CreateJoin, ct);
         Step(o, 12, "POST /sql the three-table join (kept current by the materialized join of step 7)");
         await SqlAsync(db, o, ThreeTableJoin + " order by products.price, people.people_name", ct);
 

@@ -360,6 +360,15 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             stale.Add(item["key"].AsString());
         }
 
+        // hash-db registers its join before the tables exist: until every source table does, the join is empty.
+        foreach (var other in join.Sources)
+        {
+            if (await store.DescribeTableAsync(other.Table, ct).ConfigureAwait(false) is null)
+            {
+                return;
+            }
+        }
+
         var (pk, sk) = await TableKeyAsync(join.Sources[source].Table, ct).ConfigureAwait(false);
         var alias = join.Sources[source].Alias;
         SqlExpr where = new BinaryExpr(BinaryOp.Equal, PathExpr.Of(alias, pk), new ParameterExpr("__pk", -1));

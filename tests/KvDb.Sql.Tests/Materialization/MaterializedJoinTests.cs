@@ -52,6 +52,28 @@ public sealed class MaterializedJoinTests
     }
 
     [Fact]
+    public async Task HashDbCreateJoin_InHashDbsOrder_PeopleBeforeTheOtherTablesExist()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync("create join inner join people on people.id = items.people inner join products on items.search = products.name");
+        // hash-db's steps 8-10: people is created and read while items and products do not exist yet.
+        foreach (var (name, age) in new[] { ("Ted", 29), ("Fred", 45), ("Simon", 29) })
+        {
+            await db.ExecAsync($"insert into people (people_name, age) values ('{name}', {age})");
+        }
+
+        Assert.Equal(["Fred", "Simon", "Ted"], (await db.RowsAsync("select people_name from people")).Order(StringComparer.Ordinal));
+        await db.ExecAsync("update people set age = 31 where people_name = 'Simon'");
+        Assert.Equal(["Simon"], await db.RowsAsync("select people_name from people where age = 31"));
+
+        // Step 11: the other tables appear; the join fills in.
+        await db.ExecAsync("insert into products (name, price) values ('Tree', 1000)");
+        await db.ExecAsync("insert into items (search, people) values ('Tree', 3)");
+        Assert.Equal(["1000|Simon|Tree"], await db.RowsAsync(ThreeTableJoin));
+        Assert.Contains("MaterializedJoinScan", string.Join("\n", await db.RowsAsync("explain " + ThreeTableJoin)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MaterializedView_QueryableByName_WithWhereAndProjection()
     {
         await using var db = KvDatabase.OpenInMemory();
