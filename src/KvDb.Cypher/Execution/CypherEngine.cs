@@ -13,6 +13,11 @@ internal static class CypherEngine
     public static async ValueTask<CypherResult> ExecuteAsync(GraphStore graph, string text, object? parameters, CancellationToken cancellationToken, bool hashDbMerge = false)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (CypherParser.ParseSchemaCommand(text) is { } command)
+        {
+            return await SchemaExecutor.ExecuteAsync(graph, command, cancellationToken).ConfigureAwait(false);
+        }
+
         var statement = CypherParser.Parse(text);
         if (hashDbMerge)
         {
@@ -39,13 +44,13 @@ internal static class CypherEngine
         try
         {
             var tx = new GraphTransaction(graph, cancellationToken);
-            var (root, columns) = await new Planner(tx).PlanAsync(statement).ConfigureAwait(false);
+            var ctx = new EvalContext(tx, parameterValues, Random.Shared);
+            var (root, columns) = await new Planner(tx, ctx).PlanAsync(statement).ConfigureAwait(false);
             if (statement.Explain)
             {
                 return new CypherResult(columns, [], tx.Statistics, root.Explain());
             }
 
-            var ctx = new EvalContext(tx, parameterValues, Random.Shared);
             var rows = new List<Row>();
             await foreach (var row in root.RunAsync(ctx).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
@@ -133,11 +138,24 @@ internal static class CypherEngine
         decimal m => (double)m,
         char c => c.ToString(),
         CypherNode n => new NodeRef(n.Id),
-        IDictionary dictionary => dictionary.Cast<DictionaryEntry>().ToDictionary(e => e.Key as string ?? throw BadParameter(name, e.Key), e => ToCypher(e.Value, name), StringComparer.Ordinal),
         IEnumerable<KeyValuePair<string, object?>> pairs => pairs.ToDictionary(p => p.Key, p => ToCypher(p.Value, name), StringComparer.Ordinal),
+        IDictionary dictionary => FromDictionary(dictionary, name),
         IEnumerable list => list.Cast<object?>().Select(v => ToCypher(v, name)).ToList(),
         _ => throw BadParameter(name, value),
     };
+
+    // IDictionary's own enumerator yields DictionaryEntry; the IEnumerable one of a generic dictionary yields pairs.
+    private static Dictionary<string, object?> FromDictionary(IDictionary dictionary, string name)
+    {
+        var result = new Dictionary<string, object?>(dictionary.Count, StringComparer.Ordinal);
+        var entries = dictionary.GetEnumerator();
+        while (entries.MoveNext())
+        {
+            result[entries.Key as string ?? throw BadParameter(name, entries.Key)] = ToCypher(entries.Value, name);
+        }
+
+        return result;
+    }
 
     private static CypherException BadParameter(string name, object? value) =>
         new(CypherErrorClass.TypeError, CypherErrorCode.InvalidParameterType, $"Parameter '{name}' has a type Cypher cannot represent: {value?.GetType().Name ?? "null"}");
@@ -198,6 +216,6 @@ internal static class CypherEngine
         }
 
         private CypherRelationship Rel(RelRef r) =>
-            new(r.Id, r.Type, r.Start, r.End, new Dictionary<string, object?>(tx.GetRel(r).Properties, StringComparer.Ordinal));
+            new(r.Id, r.Type, r.Start, r.End, new Dictionary<string, object?>(tx.RelProperties(r), StringComparer.Ordinal));
     }
 }

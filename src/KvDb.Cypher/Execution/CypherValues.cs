@@ -134,8 +134,14 @@ public sealed class CypherResult
 /// <summary>Counts of the changes a statement made.</summary>
 public sealed record CypherStatistics(int NodesCreated, int NodesDeleted, int RelationshipsCreated, int RelationshipsDeleted, int PropertiesSet, int LabelsAdded, int LabelsRemoved)
 {
+    /// <summary>Property indexes created by the statement.</summary>
+    public int IndexesAdded { get; init; }
+
+    /// <summary>Property indexes dropped by the statement.</summary>
+    public int IndexesRemoved { get; init; }
+
     /// <summary>True when anything changed.</summary>
-    public bool ContainsUpdates => NodesCreated + NodesDeleted + RelationshipsCreated + RelationshipsDeleted + PropertiesSet + LabelsAdded + LabelsRemoved > 0;
+    public bool ContainsUpdates => NodesCreated + NodesDeleted + RelationshipsCreated + RelationshipsDeleted + PropertiesSet + LabelsAdded + LabelsRemoved + IndexesAdded + IndexesRemoved > 0;
 }
 
 /// <summary>Formats Cypher values as Cypher literals (integers and floats stay distinct: <c>1</c> vs <c>1.0</c>).</summary>

@@ -197,7 +197,7 @@ internal static partial class Evaluator
                 var state = await ctx.Transaction.LoadNodeAsync(n.Id).ConfigureAwait(false);
                 return state is not null && state.Properties.TryGetValue(key, out var v) ? v : null;
             case RelRef r:
-                return ctx.Transaction.GetRel(r).Properties.TryGetValue(key, out var rv) ? rv : null;
+                return ctx.Transaction.RelProperties(r).TryGetValue(key, out var rv) ? rv : null;
             case IReadOnlyDictionary<string, object?> m:
                 return m.TryGetValue(key, out var mv) ? mv : null;
             default:

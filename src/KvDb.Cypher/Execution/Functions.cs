@@ -82,7 +82,7 @@ internal static class Functions
                 return a switch
                 {
                     NodeRef n => new Dictionary<string, object?>((await tx.LoadNodeAsync(n.Id).ConfigureAwait(false))?.Properties ?? [], StringComparer.Ordinal),
-                    RelRef r => new Dictionary<string, object?>(tx.GetRel(r).Properties, StringComparer.Ordinal),
+                    RelRef r => new Dictionary<string, object?>(tx.RelProperties(r), StringComparer.Ordinal),
                     IReadOnlyDictionary<string, object?> m => m,
                     _ => throw Expected(f.Name, "a node, relationship or map", a),
                 };
@@ -90,7 +90,7 @@ internal static class Functions
                 return a switch
                 {
                     NodeRef n => ((await tx.LoadNodeAsync(n.Id).ConfigureAwait(false))?.Properties.Keys ?? Enumerable.Empty<string>()).Cast<object?>().ToList(),
-                    RelRef r => tx.GetRel(r).Properties.Keys.Cast<object?>().ToList(),
+                    RelRef r => tx.RelProperties(r).Keys.Cast<object?>().ToList(),
                     IReadOnlyDictionary<string, object?> m => m.Keys.Cast<object?>().ToList(),
                     _ => throw Expected(f.Name, "a node, relationship or map", a),
                 };

@@ -11,14 +11,63 @@ namespace KvDb.Cypher.Execution;
 /// </summary>
 internal static class PatternMatcher
 {
-    public static IAsyncEnumerable<Row> MatchAsync(MatchPlan plan, Row row, EvalContext ctx) =>
-        StepAsync(plan, 0, row, new MatchState(new Row(row)), ctx);
+    /// <summary>
+    /// Streams the matches of <paramref name="plan"/> extending <paramref name="row"/>, each as a new row. The row is
+    /// extended in place while matching and restored before the enumeration ends.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="copyRows"/> false the matcher yields its working row itself, valid only until the next
+    /// row is pulled: for consumers that never keep a row (an aggregation), so no row is copied per match.
+    /// </remarks>
+    public static IAsyncEnumerable<Row> MatchAsync(MatchPlan plan, Row row, EvalContext ctx, bool copyRows = true) =>
+        StepAsync(plan, 0, row, new MatchState(HasJoin(plan) ? new Row(row) : row) { CopyRows = copyRows }, ctx);
+
+    /// <summary>True when the steps from <paramref name="from"/> on are all filters (or there are none).</summary>
+    private static bool IsTail(MatchPlan plan, int from)
+    {
+        for (var i = from; i < plan.Steps.Count; i++)
+        {
+            if (plan.Steps[i] is not FilterStep)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async ValueTask<bool> TailFiltersPassAsync(MatchPlan plan, int from, Row row, EvalContext ctx)
+    {
+        for (var i = from; i < plan.Steps.Count; i++)
+        {
+            var filter = (FilterStep)plan.Steps[i];
+            if (Evaluator.AsBool(await Evaluator.EvalAsync(filter.Predicate, row, ctx).ConfigureAwait(false), "WHERE") != true)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool HasJoin(MatchPlan plan)
+    {
+        foreach (var step in plan.Steps)
+        {
+            if (step is HashJoinStep)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static async IAsyncEnumerable<Row> StepAsync(MatchPlan plan, int index, Row row, MatchState used, EvalContext ctx)
     {
         if (index == plan.Steps.Count)
         {
-            yield return new Row(row);
+            yield return used.CopyRows ? new Row(row) : row;
             yield break;
         }
 
@@ -26,7 +75,8 @@ internal static class PatternMatcher
         {
             case NodeScanStep scan:
             {
-                // An id seek (`id(n) = ...`) yields at most one candidate; otherwise every node of the scan label.
+                // An id seek (`id(n) = ...`) yields at most one candidate, an index seek the nodes whose entries are in
+                // range (checked again below and by the pushed-down WHERE); otherwise every node of the scan label.
                 IEnumerable<long> candidates;
                 if (scan.IdSeek is { } seek)
                 {
@@ -34,6 +84,11 @@ internal static class PatternMatcher
                                  await ctx.Transaction.GetNodeAsync(id).ConfigureAwait(false) is not null
                         ? [id]
                         : [];
+                }
+                else if (scan.IndexSeek is { } indexSeek &&
+                         await IndexSeeking.RangesAsync(indexSeek.Predicate, row, ctx).ConfigureAwait(false) is { } ranges)
+                {
+                    candidates = await ctx.Transaction.IndexSeekAsync(indexSeek.Index, ranges).ConfigureAwait(false);
                 }
                 else
                 {
@@ -104,16 +159,29 @@ internal static class PatternMatcher
                             row[expand.To] = new NodeRef(other);
                         }
 
-                        if (await NodeMatchesAsync(expand.ToNode, other, row, ctx).ConfigureAwait(false))
+                        if (!await NodeMatchesAsync(expand.ToNode, other, row, ctx).ConfigureAwait(false))
                         {
-                            used.Add(rel.Id);
-                            await foreach (var r in StepAsync(plan, index + 1, row, used, ctx).ConfigureAwait(false))
+                            continue;
+                        }
+
+                        if (IsTail(plan, index + 1))
+                        {
+                            // The last expansion (perhaps followed by filters) yields its rows without another level.
+                            if (await TailFiltersPassAsync(plan, index + 1, row, ctx).ConfigureAwait(false))
                             {
-                                yield return r;
+                                yield return used.CopyRows ? new Row(row) : row;
                             }
 
-                            used.Remove(rel.Id);
+                            continue;
                         }
+
+                        used.Add(rel.Id);
+                        await foreach (var r in StepAsync(plan, index + 1, row, used, ctx).ConfigureAwait(false))
+                        {
+                            yield return r;
+                        }
+
+                        used.Remove(rel.Id);
                     }
 
                     if (boundRel is null)
@@ -361,10 +429,16 @@ internal static class PatternMatcher
         }
     }
 
-    /// <summary>Relationships used so far in one MATCH (isomorphism), plus the hash tables built for its joins.</summary>
+    /// <summary>
+    /// Relationships used so far in one MATCH (isomorphism), plus the hash tables built for its joins and the row as
+    /// it entered the MATCH (a copy when the plan has joins, which rebuild from it).
+    /// </summary>
     private sealed class MatchState(Row initialRow) : HashSet<long>
     {
         public Row InitialRow { get; } = initialRow;
+
+        /// <summary>Whether each match is yielded as a copy (see <see cref="MatchAsync"/>).</summary>
+        public bool CopyRows { get; init; } = true;
 
         public Dictionary<int, Dictionary<object?[], List<Row>>> Tables { get; } = [];
     }
@@ -386,7 +460,7 @@ internal static class PatternMatcher
     }
 
     private static async ValueTask<bool> RelMatchesAsync(RelPattern pattern, RelRef rel, Row row, EvalContext ctx) =>
-        pattern.Properties is null || await PropertiesMatchAsync(pattern.Properties, ctx.Transaction.GetRel(rel).Properties, row, ctx).ConfigureAwait(false);
+        pattern.Properties is null || await PropertiesMatchAsync(pattern.Properties, ctx.Transaction.RelProperties(rel), row, ctx).ConfigureAwait(false);
 
     private static async ValueTask<bool> PropertiesMatchAsync(Expr properties, Dictionary<string, object?> actual, Row row, EvalContext ctx)
     {

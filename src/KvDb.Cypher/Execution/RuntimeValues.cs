@@ -6,7 +6,18 @@ internal sealed record NodeRef(long Id);
 /// <summary>A relationship while a statement runs: id, type and end points (immutable); properties via the transaction.</summary>
 internal sealed record RelRef(long Id, string Type, long Start, long End)
 {
+    /// <summary>
+    /// The stored properties of a relationship read by an expansion, decoded only when asked for; the transaction
+    /// caches a relationship's state only when the statement writes it, so expansions run in bounded memory.
+    /// </summary>
+    public Item? Stored { get; init; }
+
     public long Other(long node) => node == Start ? End : Start;
+
+    /// <summary>Relationships are equal when their ids are.</summary>
+    public bool Equals(RelRef? other) => other is not null && other.Id == Id;
+
+    public override int GetHashCode() => Id.GetHashCode();
 }
 
 /// <summary>A path while a statement runs.</summary>

@@ -49,6 +49,95 @@ internal static class Rules
     }
 
     /// <summary>
+    /// IndexSeek candidates: conjuncts <c>n.p = e</c>, <c>n.p IN e</c>, <c>n.p STARTS WITH e</c> and comparisons
+    /// (<c>n.p &lt; e</c>, <c>e &lt;= n.p</c>, ...; a lower and an upper bound of one property combine into one
+    /// range) of a MATCH's WHERE, where <c>e</c> uses only parameters, literals and variables bound before the
+    /// MATCH. The planner seeks an index with one of them when that is cheaper than the label scan; the WHERE still
+    /// runs afterwards, so the rule never changes results.
+    /// </summary>
+    public static IReadOnlyDictionary<string, List<Planning.PropertySeek>> PropertySeeks(Expr? where, IReadOnlySet<string> bound)
+    {
+        var seeks = new Dictionary<string, List<Planning.PropertySeek>>(StringComparer.Ordinal);
+        var ranges = new Dictionary<(string, string), (Expr? Lower, bool LowerInclusive, Expr? Upper, bool UpperInclusive)>();
+        var pending = new Stack<Expr>();
+        if (where is not null)
+        {
+            pending.Push(where);
+        }
+
+        while (pending.Count > 0)
+        {
+            if (pending.Pop() is not BinaryExpr b)
+            {
+                continue;
+            }
+
+            if (b.Op == BinaryOp.And)
+            {
+                pending.Push(b.Right);
+                pending.Push(b.Left);
+                continue;
+            }
+
+            foreach (var (side, other, mirrored) in new[] { (b.Left, b.Right, false), (b.Right, b.Left, true) })
+            {
+                if (side is not PropertyExpr { Target: VariableExpr v } p || bound.Contains(v.Name) || !UsesOnly(other, bound))
+                {
+                    continue;
+                }
+
+                switch (b.Op)
+                {
+                    case BinaryOp.Eq:
+                        Add(v.Name, new Planning.PropertySeek(p.Key, Planning.SeekKind.Equal, other));
+                        break;
+                    case BinaryOp.In when !mirrored:
+                        Add(v.Name, new Planning.PropertySeek(p.Key, Planning.SeekKind.In, other));
+                        break;
+                    case BinaryOp.StartsWith when !mirrored:
+                        Add(v.Name, new Planning.PropertySeek(p.Key, Planning.SeekKind.Prefix, other));
+                        break;
+                    case BinaryOp.Lt or BinaryOp.Le or BinaryOp.Gt or BinaryOp.Ge:
+                        {
+                            // n.p < e is an upper bound; e < n.p (mirrored) a lower one.
+                            var upper = (b.Op is BinaryOp.Lt or BinaryOp.Le) ^ mirrored;
+                            var inclusive = b.Op is BinaryOp.Le or BinaryOp.Ge;
+                            var r = ranges.GetValueOrDefault((v.Name, p.Key));
+                            if (upper && r.Upper is null)
+                            {
+                                r = r with { Upper = other, UpperInclusive = inclusive };
+                            }
+                            else if (!upper && r.Lower is null)
+                            {
+                                r = r with { Lower = other, LowerInclusive = inclusive };
+                            }
+
+                            ranges[(v.Name, p.Key)] = r;
+                            break;
+                        }
+                }
+            }
+        }
+
+        foreach (var ((variable, property), r) in ranges)
+        {
+            Add(variable, new Planning.PropertySeek(property, Planning.SeekKind.Range, null, r.Lower, r.LowerInclusive, r.Upper, r.UpperInclusive));
+        }
+
+        return seeks;
+
+        void Add(string variable, Planning.PropertySeek seek)
+        {
+            if (!seeks.TryGetValue(variable, out var list))
+            {
+                seeks[variable] = list = [];
+            }
+
+            list.Add(seek);
+        }
+    }
+
+    /// <summary>
     /// PushDownPredicates: each AND-conjunct of a MATCH's WHERE becomes a <see cref="Planning.FilterStep"/> right
     /// after the step that binds the last variable it uses, so rows are dropped before further expansion
     /// (a WHERE over a cartesian product no longer builds the whole product first).
@@ -161,7 +250,8 @@ internal static class Rules
         }
     }
 
-    private static bool UsesOnly(Expr e, IReadOnlySet<string> bound) => e switch
+    /// <summary>True when <paramref name="e"/> reads only literals, parameters and <paramref name="bound"/> variables (and is deterministic).</summary>
+    public static bool UsesOnly(Expr e, IReadOnlySet<string> bound) => e switch
     {
         VariableExpr v => bound.Contains(v.Name),
         ListComprehensionExpr or CountStarExpr => false,

@@ -93,6 +93,12 @@ public enum CypherErrorCode
 
     /// <summary>The statement was rejected by the store (a concurrent write changed an item it read).</summary>
     WriteConflict = 4041,
+
+    /// <summary>CREATE INDEX names an index that exists, or indexes a label and property that already have one.</summary>
+    IndexAlreadyExists = 4050,
+
+    /// <summary>DROP INDEX names no index.</summary>
+    IndexNotFound = 4051,
 }
 
 /// <summary>

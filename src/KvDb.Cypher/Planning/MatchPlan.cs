@@ -6,13 +6,60 @@ namespace KvDb.Cypher.Planning;
 /// <summary>One step of matching a pattern; steps run in order, each extending the row.</summary>
 internal abstract record MatchStep;
 
-/// <summary>Find candidates for an unbound node: all nodes with <see cref="ScanLabel"/> (through the label index) or all nodes.</summary>
-internal sealed record NodeScanStep(string Variable, NodePattern Node, string? ScanLabel, long Estimate, Expr? IdSeek = null) : MatchStep
+/// <summary>
+/// Find candidates for an unbound node: one node by id (<see cref="IdSeek"/>), the nodes a property index finds
+/// (<see cref="IndexSeek"/>; falls back to the label scan when a value turns out not to be indexable), or all nodes
+/// with <see cref="ScanLabel"/> (through the label index) or all nodes.
+/// </summary>
+internal sealed record NodeScanStep(string Variable, NodePattern Node, string? ScanLabel, long Estimate, Expr? IdSeek = null, IndexSeek? IndexSeek = null) : MatchStep
 {
     public override string ToString() =>
         IdSeek is not null ? "NodeByIdSeek(" + Variable.Trim() + ") id=" + IdSeek :
+        IndexSeek is { } seek ? (seek.Predicate.Kind is SeekKind.Equal or SeekKind.In ? "NodeIndexSeek" : "NodeIndexSeekByRange") +
+            "(" + Variable.Trim() + ":" + Printer.Name(seek.Index.Label) + "(" + seek.Predicate + ")) index=" + Printer.Name(seek.Index.Name) + " est=" + Estimate :
         (ScanLabel is null ? "AllNodesScan" : "NodeByLabelScan") + "(" + Variable.Trim() + (ScanLabel is null ? "" : ":" + Printer.Name(ScanLabel)) + ") est=" + Estimate;
 }
+
+/// <summary>What a property predicate asks of an index.</summary>
+internal enum SeekKind : byte
+{
+    /// <summary><c>n.p = v</c> or <c>(n {p: v})</c>.</summary>
+    Equal,
+
+    /// <summary><c>n.p IN list</c>.</summary>
+    In,
+
+    /// <summary><c>n.p &gt; a</c>, <c>n.p &lt;= b</c> and their combination.</summary>
+    Range,
+
+    /// <summary><c>n.p STARTS WITH s</c>.</summary>
+    Prefix,
+}
+
+/// <summary>
+/// A predicate on one property of a node variable that an index can answer; its expressions use only literals,
+/// parameters and variables bound before the MATCH. Bounds of a range are treated as inclusive by the seek:
+/// every candidate is checked against the full predicate afterwards.
+/// </summary>
+internal sealed record PropertySeek(string Property, SeekKind Kind, Expr? Value, Expr? Lower = null, bool LowerInclusive = false, Expr? Upper = null, bool UpperInclusive = false)
+{
+    public IEnumerable<Expr> Expressions => new[] { Value, Lower, Upper }.OfType<Expr>();
+
+    public override string ToString()
+    {
+        var p = Printer.Name(Property);
+        return Kind switch
+        {
+            SeekKind.Equal => p + " = " + Value,
+            SeekKind.In => p + " IN " + Value,
+            SeekKind.Prefix => p + " STARTS WITH " + Value,
+            _ => (Lower is null ? "" : Lower + (LowerInclusive ? " <= " : " < ")) + p + (Upper is null ? "" : (UpperInclusive ? " <= " : " < ") + Upper),
+        };
+    }
+}
+
+/// <summary>A property seek answered by an index.</summary>
+internal sealed record IndexSeek(Storage.PropertyIndex Index, PropertySeek Predicate);
 
 /// <summary>Check that an already bound node has the pattern's labels and properties.</summary>
 internal sealed record NodeCheckStep(string Variable, NodePattern Node) : MatchStep

@@ -14,7 +14,7 @@ namespace KvDb.Cypher.Planning;
 /// also fixes property values) and expands from there with sort-key prefix queries; parts of a comma pattern
 /// are taken in order of selectivity, preferring parts connected to what is already bound.
 /// </summary>
-internal sealed class Planner(GraphTransaction transaction)
+internal sealed class Planner(GraphTransaction transaction, EvalContext context)
 {
     /// <summary>The most match steps (nodes plus relationships, roughly) one pattern may have.</summary>
     public const int MaxPatternSteps = 512;
@@ -22,12 +22,16 @@ internal sealed class Planner(GraphTransaction transaction)
     /// <summary>The largest own-anchor estimate for which a connected part is hash joined rather than expanded.</summary>
     public const long HashJoinThreshold = 100;
 
+    private static readonly HashSet<string> s_noVariables = [];
+
     private readonly Dictionary<string, long> _labelCounts = new(StringComparer.Ordinal);
     private long _allCount = -1;
     private int _hidden;
+    private IndexCatalog _catalog = IndexCatalog.Empty;
 
     public async ValueTask<(Operator Root, IReadOnlyList<string> Columns)> PlanAsync(CypherStatement statement)
     {
+        _catalog = await transaction.CatalogAsync().ConfigureAwait(false);
         var branches = new List<(Operator, IReadOnlyList<string>)>();
         foreach (var query in statement.Queries)
         {
@@ -64,7 +68,7 @@ internal sealed class Planner(GraphTransaction transaction)
                     {
                         var where = m.Where is null ? null : Rules.Simplify(m.Where);
                         var entry = new HashSet<string>(bound, StringComparer.Ordinal);
-                        var plan = await PlanPatternAsync(m.Pattern, bound, Rules.IdSeeks(where, entry)).ConfigureAwait(false);
+                        var plan = await PlanPatternAsync(m.Pattern, bound, Rules.IdSeeks(where, entry), Rules.PropertySeeks(where, entry)).ConfigureAwait(false);
                         plan = Rules.PushDownPredicates(plan, where, entry);
                         op = new MatchOperator(op, plan, null, m.Optional);
                         break;
@@ -100,7 +104,7 @@ internal sealed class Planner(GraphTransaction transaction)
                     break;
                 case MergeClause mg:
                     {
-                        var plan = await PlanPatternAsync([mg.Pattern], bound, new Dictionary<string, Expr>()).ConfigureAwait(false);
+                        var plan = await PlanPatternAsync([mg.Pattern], bound, new Dictionary<string, Expr>(), new Dictionary<string, List<PropertySeek>>()).ConfigureAwait(false);
                         op = new MergeOperator(op, plan, mg);
                         break;
                     }
@@ -207,6 +211,12 @@ internal sealed class Planner(GraphTransaction transaction)
                 substitutions[item.Expression] = new VariableExpr(item.Name);
             }
 
+            if (op is MatchOperator match)
+            {
+                // The aggregation keeps evaluated values, never rows: the MATCH below need not copy each match.
+                match.ConsumerKeepsNoRows = true;
+            }
+
             op = new AggregateOperator(op, keys, aggregates);
             op = new ProjectOperator(op, finalItems, keepInput: false);
         }
@@ -271,8 +281,10 @@ internal sealed class Planner(GraphTransaction transaction)
     }
 
     /// <summary>Plans one MATCH or MERGE pattern given the variables already bound.</summary>
-    private async ValueTask<MatchPlan> PlanPatternAsync(IReadOnlyList<PatternPart> parts, HashSet<string> bound, IReadOnlyDictionary<string, Expr> idSeeks, bool allowJoins = true)
+    private async ValueTask<MatchPlan> PlanPatternAsync(IReadOnlyList<PatternPart> parts, HashSet<string> bound, IReadOnlyDictionary<string, Expr> idSeeks,
+        IReadOnlyDictionary<string, List<PropertySeek>> propertySeeks, bool allowJoins = true)
     {
+        var entry = new HashSet<string>(bound, StringComparer.Ordinal);
         var named = parts.Select(p => new NamedPart(
             p,
             p.Nodes().Select(n => n.Variable ?? Hidden("n")).ToList(),
@@ -287,24 +299,40 @@ internal sealed class Planner(GraphTransaction transaction)
             var bestIndex = 0;
             var bestCost = long.MaxValue;
             string? bestLabel = null;
+            IndexSeek? bestSeek = null;
+
+            // Bound nodes (-1) and id seeks (0) first: when one exists, no other start can be cheaper.
             foreach (var part in remaining)
             {
-                var nodes = part.Part.Nodes().ToList();
-                for (var i = 0; i < nodes.Count; i++)
+                for (var i = 0; i < part.Nodes.Count; i++)
                 {
-                    var (cost, label) = local.Contains(part.Nodes[i]) ? (-1L, null)
-                        : idSeeks.ContainsKey(part.Nodes[i]) ? (0L, null)
-                        : await EstimateAsync(nodes[i]).ConfigureAwait(false);
+                    var cost = local.Contains(part.Nodes[i]) ? -1L : idSeeks.ContainsKey(part.Nodes[i]) ? 0L : long.MaxValue;
                     if (cost < bestCost)
                     {
-                        (bestPart, bestIndex, bestCost, bestLabel) = (part, i, cost, label);
+                        (bestPart, bestIndex, bestCost) = (part, i, cost);
+                    }
+                }
+            }
+
+            if (bestCost > 0)
+            {
+                foreach (var part in remaining)
+                {
+                    var nodes = part.Part.Nodes().ToList();
+                    for (var i = 0; i < nodes.Count; i++)
+                    {
+                        var (cost, label, seek) = await EstimateAsync(nodes[i], SeeksFor(nodes[i], part.Nodes[i], propertySeeks, entry)).ConfigureAwait(false);
+                        if (cost < bestCost)
+                        {
+                            (bestPart, bestIndex, bestCost, bestLabel, bestSeek) = (part, i, cost, label, seek);
+                        }
                     }
                 }
             }
 
             var chosen = bestPart!;
             remaining.Remove(chosen);
-            if (allowJoins && await TryHashJoinAsync(chosen, bound, local, idSeeks, bestCost).ConfigureAwait(false) is { } join)
+            if (allowJoins && await TryHashJoinAsync(chosen, bound, local, idSeeks, propertySeeks, bestCost).ConfigureAwait(false) is { } join)
             {
                 steps.Add(join);
                 local.UnionWith(join.Build.NewVariables);
@@ -318,7 +346,8 @@ internal sealed class Planner(GraphTransaction transaction)
             }
             else
             {
-                steps.Add(new NodeScanStep(chosen.Nodes[bestIndex], patternNodes[bestIndex], bestLabel, bestCost, idSeeks.GetValueOrDefault(chosen.Nodes[bestIndex])));
+                var idSeek = idSeeks.GetValueOrDefault(chosen.Nodes[bestIndex]);
+                steps.Add(new NodeScanStep(chosen.Nodes[bestIndex], patternNodes[bestIndex], bestLabel, bestCost, idSeek, idSeek is null ? bestSeek : null));
                 local.Add(chosen.Nodes[bestIndex]);
             }
 
@@ -369,7 +398,8 @@ internal sealed class Planner(GraphTransaction transaction)
     /// <see cref="HashJoinThreshold"/>) and shares only node variables bound within this MATCH, it is matched
     /// once on its own and hash joined instead, so a small side is not re-expanded for every row.
     /// </summary>
-    private async ValueTask<HashJoinStep?> TryHashJoinAsync(NamedPart part, HashSet<string> entryBound, HashSet<string> local, IReadOnlyDictionary<string, Expr> idSeeks, long bestCost)
+    private async ValueTask<HashJoinStep?> TryHashJoinAsync(NamedPart part, HashSet<string> entryBound, HashSet<string> local, IReadOnlyDictionary<string, Expr> idSeeks,
+        IReadOnlyDictionary<string, List<PropertySeek>> propertySeeks, long bestCost)
     {
         if (bestCost >= 0 || part.Rels.Any(local.Contains) || part.Part.PathVariable is not null && local.Contains(part.Part.PathVariable))
         {
@@ -388,7 +418,7 @@ internal sealed class Planner(GraphTransaction transaction)
         {
             if (!shared.Contains(part.Nodes[i]))
             {
-                own = Math.Min(own, idSeeks.ContainsKey(part.Nodes[i]) ? 0 : (await EstimateAsync(nodes[i]).ConfigureAwait(false)).Cost);
+                own = Math.Min(own, idSeeks.ContainsKey(part.Nodes[i]) ? 0 : (await EstimateAsync(nodes[i], SeeksFor(nodes[i], part.Nodes[i], propertySeeks, entryBound)).ConfigureAwait(false)).Cost);
             }
         }
 
@@ -403,16 +433,46 @@ internal sealed class Planner(GraphTransaction transaction)
             Steps = part.Part.Steps.Select((s, i) => new PatternStep(s.Relationship with { Variable = part.Rels[i] }, Named(s.Node, part.Nodes[i + 1]))).ToList(),
         };
         var entry = new HashSet<string>(entryBound, StringComparer.Ordinal);
-        var build = await PlanPatternAsync([renamed], entry, idSeeks, allowJoins: false).ConfigureAwait(false);
+        var build = await PlanPatternAsync([renamed], entry, idSeeks, propertySeeks, allowJoins: false).ConfigureAwait(false);
         return new HashJoinStep(build, shared, part.Rels);
     }
 
     private static NodePattern Named(NodePattern node, string name) => node with { Variable = name };
 
-    private async ValueTask<(long Cost, string? Label)> EstimateAsync(NodePattern node)
+    /// <summary>The index-answerable predicates on a node: its WHERE seeks plus its pattern's literal property values.</summary>
+    private static List<PropertySeek> SeeksFor(NodePattern node, string variable, IReadOnlyDictionary<string, List<PropertySeek>> propertySeeks, IReadOnlySet<string> entry)
+    {
+        var seeks = new List<PropertySeek>();
+        if (node.Properties is MapExpr map)
+        {
+            foreach (var e in map.Entries)
+            {
+                if (Rules.UsesOnly(e.Value, entry))
+                {
+                    seeks.Add(new PropertySeek(e.Key, SeekKind.Equal, e.Value));
+                }
+            }
+        }
+
+        if (propertySeeks.TryGetValue(variable, out var fromWhere))
+        {
+            seeks.AddRange(fromWhere);
+        }
+
+        return seeks;
+    }
+
+    /// <summary>
+    /// The cheapest way to find a node's candidates: the label scan of its rarest label (all nodes without labels),
+    /// or a seek of an online property index on one of its labels. A seek whose values are literals and parameters
+    /// is costed by counting its index entries; otherwise equality keeps a hundredth of the label and a range a
+    /// third (no value statistics).
+    /// </summary>
+    private async ValueTask<(long Cost, string? Label, IndexSeek? Seek)> EstimateAsync(NodePattern node, List<PropertySeek> seeks)
     {
         long cost;
         string? label = null;
+        IndexSeek? best = null;
         if (node.Labels.Count == 0)
         {
             cost = await CountAsync(null).ConfigureAwait(false);
@@ -436,7 +496,43 @@ internal sealed class Planner(GraphTransaction transaction)
             cost = Math.Max(1, cost / 10);
         }
 
-        return (cost, label);
+        foreach (var l in node.Labels)
+        {
+            foreach (var seek in seeks)
+            {
+                if (_catalog.Find(l, seek.Property) is not { Online: true } index)
+                {
+                    continue;
+                }
+
+                var estimate = await SeekEstimateAsync(index, seek, await CountAsync(l).ConfigureAwait(false)).ConfigureAwait(false);
+                if (estimate is { } e && e <= cost)
+                {
+                    (cost, label, best) = (e, l, new IndexSeek(index, seek));
+                }
+            }
+        }
+
+        return (cost, label, best);
+    }
+
+    /// <summary>The number of entries a seek reads, or null when its values are known now and cannot use the index.</summary>
+    private async ValueTask<long?> SeekEstimateAsync(PropertyIndex index, PropertySeek seek, long labelCount)
+    {
+        if (seek.Expressions.All(e => Rules.UsesOnly(e, s_noVariables)))
+        {
+            try
+            {
+                var ranges = await IndexSeeking.RangesAsync(seek, new Row(), context).ConfigureAwait(false);
+                return ranges is null ? null : await transaction.IndexCountAsync(index, ranges).ConfigureAwait(false);
+            }
+            catch (CypherException)
+            {
+                // A parameter missing (EXPLAIN without parameters) or a failing expression: the run decides.
+            }
+        }
+
+        return seek.Kind is SeekKind.Equal or SeekKind.In ? Math.Max(1, labelCount / 100) : Math.Max(1, labelCount / 3);
     }
 
     private sealed record NamedPart(PatternPart Part, List<string> Nodes, List<string> Rels, List<string?> Hops);

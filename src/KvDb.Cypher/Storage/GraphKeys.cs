@@ -40,5 +40,49 @@ internal static class GraphKeys
     /// <summary>The sort-key prefix of a node's relationships in one direction ('o' or 'i'), optionally of one type.</summary>
     public static string Prefix(char direction, string? type) => type is null ? direction.ToString() : direction + TypePart(type);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(char, string), KeyCondition> s_prefixConditions = new();
+
+    /// <summary>
+    /// <c>BeginsWith(Prefix(direction, type))</c>, cached per relationship type (up to 10,000 types) because every
+    /// expansion asks for it.
+    /// </summary>
+    public static KeyCondition PrefixCondition(char direction, string? type)
+    {
+        if (type is null)
+        {
+            return direction == 'o' ? s_allOut : s_allIn;
+        }
+
+        if (s_prefixConditions.TryGetValue((direction, type), out var cached))
+        {
+            return cached;
+        }
+
+        var condition = KeyCondition.BeginsWith(AttributeValue.FromString(Prefix(direction, type)));
+        if (s_prefixConditions.Count < 10_000)
+        {
+            s_prefixConditions.TryAdd((direction, type), condition);
+        }
+
+        return condition;
+    }
+
+    private static readonly KeyCondition s_allOut = KeyCondition.BeginsWith(AttributeValue.FromString("o"));
+
+    private static readonly KeyCondition s_allIn = KeyCondition.BeginsWith(AttributeValue.FromString("i"));
+
     public static string TableName(string graph) => "cypher.graph." + graph;
+
+    /// <summary>Parses lower-case hex digits as written by <see cref="Hex"/> (and the type length).</summary>
+    public static long ParseHex(ReadOnlySpan<char> digits)
+    {
+        ulong value = 0;
+        foreach (var c in digits)
+        {
+            var d = c is >= '0' and <= '9' ? c - '0' : c is >= 'a' and <= 'f' ? c - 'a' + 10 : throw new FormatException($"Bad hex digit '{c}' in a graph key.");
+            value = (value << 4) | (uint)d;
+        }
+
+        return (long)value;
+    }
 }

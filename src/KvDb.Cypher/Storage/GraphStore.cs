@@ -28,6 +28,45 @@ internal sealed class GraphStore
 
     public IKvStore Store => Database.Store;
 
+    /// <summary>
+    /// The most items one statement may write atomically: Core's largest transaction. Tests lower it to reach the
+    /// limit cheaply.
+    /// </summary>
+    internal int MaxWriteItems { get; set; } = TransactWriteOptions.Unbounded;
+
+    /// <summary>Bumped after every committed write statement of this process; planner statistics are cached per generation.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    private long _generation;
+
+    public void Written() => Interlocked.Increment(ref _generation);
+
+    /// <summary>
+    /// Node counts by label ("" for all nodes) as of <see cref="Generation"/>. They only steer the planner, so writes
+    /// of other database instances on the same store (which do not bump the generation) merely make them stale.
+    /// </summary>
+    private volatile CountCache _counts = new(-1, new Dictionary<string, long>(StringComparer.Ordinal));
+
+    public bool TryGetCount(string key, out long count)
+    {
+        var cache = _counts;
+        count = 0;
+        return cache.Generation == Generation && cache.Counts.TryGetValue(key, out count);
+    }
+
+    public void SetCount(long generation, string key, long count)
+    {
+        var cache = _counts;
+        var counts = cache.Generation == generation ? new Dictionary<string, long>(cache.Counts, StringComparer.Ordinal) : new Dictionary<string, long>(StringComparer.Ordinal);
+        counts[key] = count;
+        _counts = new CountCache(generation, counts);
+    }
+
+    private sealed record CountCache(long Generation, Dictionary<string, long> Counts);
+
+    /// <summary>The last index catalog read, reused while its version is current.</summary>
+    public IndexCatalog? CachedCatalog { get; set; }
+
     public async ValueTask EnsureTableAsync(CancellationToken cancellationToken)
     {
         if (_ensured)

@@ -6,9 +6,6 @@ namespace KvDb.Cypher.Storage;
 
 internal sealed partial class GraphTransaction
 {
-    /// <summary>The most items one statement may write: Core's transaction limit.</summary>
-    public const int MaxWriteItems = 100;
-
     private async ValueTask LoadCountersAsync()
     {
         if (_nextNode >= 0)
@@ -27,16 +24,25 @@ internal sealed partial class GraphTransaction
     // Null properties are not stored (setting null removes); the rest must be storable and count as set.
     private void NormalizeCreatedProperties(Dictionary<string, object?> properties)
     {
-        foreach (var (key, value) in properties.ToList())
+        List<string>? nulls = null;
+        foreach (var (key, value) in properties)
         {
             if (value is null)
             {
-                properties.Remove(key);
+                (nulls ??= []).Add(key);
             }
             else
             {
                 CheckStorable(key, value);
                 _propertiesSet++;
+            }
+        }
+
+        if (nulls is not null)
+        {
+            foreach (var key in nulls)
+            {
+                properties.Remove(key);
             }
         }
     }
@@ -49,9 +55,12 @@ internal sealed partial class GraphTransaction
         NormalizeCreatedProperties(properties);
 
         var distinctLabels = labels.Distinct().ToList();
-        _nodes[id] = new NodeState { Id = id, Labels = distinctLabels, StoredLabels = [], Properties = properties, Created = true, Dirty = true };
+        var state = new NodeState { Id = id, Labels = distinctLabels, StoredLabels = [], Properties = properties, Created = true, Dirty = true };
+        _nodes[id] = state;
         _nodesCreated++;
         _labelsAdded += distinctLabels.Count;
+        CheckWriteCount();
+        await TouchAsync(state).ConfigureAwait(false);
         return new NodeRef(id);
     }
 
@@ -82,8 +91,26 @@ internal sealed partial class GraphTransaction
         }
 
         _relsCreated++;
+        CheckWriteCount();
         return rel;
     }
+
+    /// <summary>
+    /// Fails as soon as the items created so far (a lower bound of what the commit writes) exceed the limit, so a
+    /// runaway statement stops early instead of building millions of items first.
+    /// </summary>
+    private void CheckWriteCount()
+    {
+        var lowerBound = (long)_nodesCreated + (2L * _relsCreated);
+        if (lowerBound > graph.MaxWriteItems)
+        {
+            throw TooManyWrites(lowerBound);
+        }
+    }
+
+    private CypherException TooManyWrites(long count) =>
+        new(CypherErrorClass.ResourceLimit, CypherErrorCode.TooManyWrites,
+            $"The statement writes more than {graph.MaxWriteItems} items ({count} so far), the most one atomic statement may write (a node is 1 item plus 1 per label and 1 per indexed property, a relationship 2); nothing was changed. Split it into smaller statements.");
 
     private void AddCreated(long node, RelState state)
     {
@@ -118,14 +145,19 @@ internal sealed partial class GraphTransaction
             {
                 _propertiesSet++;
             }
-
-            return;
+        }
+        else
+        {
+            CheckStorable(key, value);
+            props[key] = value;
+            _propertiesSet++;
         }
 
-        CheckStorable(key, value);
-        props[key] = value;
-        _propertiesSet++;
+        await TouchEntityAsync(entity).ConfigureAwait(false);
     }
+
+    private ValueTask TouchEntityAsync(object entity) =>
+        entity is NodeRef n && _nodes.TryGetValue(n.Id, out var state) && state is not null ? TouchAsync(state) : ValueTask.CompletedTask;
 
     /// <summary><c>n = map</c> (replace all) or <c>n += map</c> (merge).</summary>
     public async ValueTask SetPropertiesAsync(object entity, IReadOnlyDictionary<string, object?> map, bool merge)
@@ -146,6 +178,8 @@ internal sealed partial class GraphTransaction
         {
             await SetPropertyAsync(entity, key, value).ConfigureAwait(false);
         }
+
+        await TouchEntityAsync(entity).ConfigureAwait(false);
     }
 
     private async ValueTask<Dictionary<string, object?>?> PropertiesForWriteAsync(object entity)
@@ -154,6 +188,7 @@ internal sealed partial class GraphTransaction
         {
             case NodeRef n:
                 var node = await GetNodeAsync(n.Id).ConfigureAwait(false) ?? throw DeletedEntity();
+                KeepStored(node);
                 node.Dirty = true;
                 return node.Properties;
             case RelRef r:
@@ -176,6 +211,7 @@ internal sealed partial class GraphTransaction
     public async ValueTask AddLabelsAsync(NodeRef node, IEnumerable<string> labels)
     {
         var state = await GetNodeAsync(node.Id).ConfigureAwait(false) ?? throw DeletedEntity();
+        KeepStored(state);
         foreach (var label in labels)
         {
             if (!state.Labels.Contains(label))
@@ -185,11 +221,14 @@ internal sealed partial class GraphTransaction
                 _labelsAdded++;
             }
         }
+
+        await TouchAsync(state).ConfigureAwait(false);
     }
 
     public async ValueTask RemoveLabelsAsync(NodeRef node, IEnumerable<string> labels)
     {
         var state = await GetNodeAsync(node.Id).ConfigureAwait(false) ?? throw DeletedEntity();
+        KeepStored(state);
         foreach (var label in labels)
         {
             if (state.Labels.Remove(label))
@@ -198,6 +237,8 @@ internal sealed partial class GraphTransaction
                 _labelsRemoved++;
             }
         }
+
+        await TouchAsync(state).ConfigureAwait(false);
     }
 
     public void DeleteRelationship(RelRef rel)
@@ -232,12 +273,17 @@ internal sealed partial class GraphTransaction
             state.DetachChecked = false;
         }
 
+        KeepStored(state);
         state.Deleted = true;
         state.Dirty = true;
         _nodesDeleted++;
+        await TouchAsync(state).ConfigureAwait(false);
     }
 
-    /// <summary>Writes all changes as one Core transaction (or nothing when there are none).</summary>
+    /// <summary>
+    /// Writes all changes, index entries included, as one Core transaction of up to
+    /// <see cref="GraphStore.MaxWriteItems"/> actions (or nothing when there are none).
+    /// </summary>
     public async ValueTask CommitAsync()
     {
         foreach (var state in _nodes.Values)
@@ -317,9 +363,16 @@ internal sealed partial class GraphTransaction
             writes.Add(new TransactPut(Table, RelItem(inKey, state)));
         }
 
+        AddIndexWrites(writes);
         if (writes.Count == 0)
         {
             return;
+        }
+
+        if (_catalog is not null)
+        {
+            // The index definitions this statement maintained entries for must still be the current ones.
+            writes.Add(new TransactConditionCheck(Table, IndexCatalog.Key, _catalog.Unchanged()));
         }
 
         if (_countersDirty)
@@ -334,17 +387,18 @@ internal sealed partial class GraphTransaction
                 .Set("nextNode", _nextNode).Set("nextRel", _nextRel).Build(), unchanged));
         }
 
-        if (writes.Count > MaxWriteItems)
+        if (writes.Count > graph.MaxWriteItems)
         {
-            throw new CypherException(CypherErrorClass.ResourceLimit, CypherErrorCode.TooManyWrites,
-                $"The statement writes {writes.Count} items but one atomic statement may write at most {MaxWriteItems} (a node is 1 item plus 1 per label, a relationship 2); split it into smaller statements.");
+            throw TooManyWrites(writes.Count);
         }
 
-        var result = await Store.TransactWriteItemsAsync(writes, cancellationToken).ConfigureAwait(false);
+        var result = await Store.TransactWriteItemsAsync(writes, new TransactWriteOptions { MaxActions = writes.Count }, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new CypherException(CypherErrorClass.ResourceLimit, CypherErrorCode.WriteConflict, "The store rejected the statement's writes; nothing was changed.");
+            throw new CypherException(CypherErrorClass.ResourceLimit, CypherErrorCode.WriteConflict, "The store rejected the statement's writes (another writer changed the graph's ids or indexes meanwhile); nothing was changed.");
         }
+
+        graph.Written();
     }
 
     private static Item RelItem(ItemKey key, RelState state) => Item.Create()

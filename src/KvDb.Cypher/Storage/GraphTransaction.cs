@@ -11,7 +11,11 @@ internal sealed class NodeState
 
     public required Dictionary<string, object?> Properties { get; set; }
 
-    public required HashSet<string> StoredLabels { get; init; }
+    /// <summary>The labels as stored (a handful: an array is cheaper to build and search than a set).</summary>
+    public required string[] StoredLabels { get; init; }
+
+    /// <summary>The stored properties, kept aside before the statement first changes them (null until then).</summary>
+    public Dictionary<string, object?>? StoredProperties { get; set; }
 
     public bool Created { get; init; }
 
@@ -39,7 +43,8 @@ internal sealed class RelState
 /// <summary>
 /// The reads and buffered writes of one statement. Reads see the statement's own writes (an overlay over the
 /// store); <see cref="CommitAsync"/> writes everything as one Core transaction, so a failing statement changes
-/// nothing. Core transactions hold at most 100 items: a node is 1 item plus 1 per label, a relationship 2.
+/// nothing. A statement may write up to <see cref="GraphStore.MaxWriteItems"/> items (Core's largest transaction):
+/// a node is 1 item plus 1 per label and 1 per indexed property, a relationship 2.
 /// </summary>
 internal sealed partial class GraphTransaction(GraphStore graph, CancellationToken cancellationToken)
 {
@@ -113,18 +118,40 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
 
     private static NodeState NodeFromItem(Item item)
     {
-        var labels = item["labels"].AsList().Select(l => l.AsString()).ToList();
+        var stored = item["labels"].AsList();
+        var labels = new string[stored.Count];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = stored[i].AsString();
+        }
+
         return new NodeState
         {
             Id = item["id"].AsNumber().ToInt64(),
-            Labels = labels,
-            StoredLabels = [.. labels],
+            Labels = [.. labels],
+            StoredLabels = labels,
             Properties = ValueCodec.DecodeMap(item["props"].AsMap()),
         };
     }
 
-    public RelState GetRel(RelRef rel) => _rels.TryGetValue(rel.Id, out var s)
-        ? s
+    /// <summary>The relationship's state for writing (cached from then on).</summary>
+    public RelState GetRel(RelRef rel)
+    {
+        if (_rels.TryGetValue(rel.Id, out var state))
+        {
+            return state;
+        }
+
+        var stored = rel.Stored ?? throw new InvalidOperationException($"Relationship {rel.Id} was not read through this transaction.");
+        state = new RelState { Ref = rel, Properties = ValueCodec.DecodeMap(stored["props"].AsMap()) };
+        _rels[rel.Id] = state;
+        return state;
+    }
+
+    /// <summary>The relationship's current properties for reading: the statement's state if it wrote it, else decoded from the stored item (not cached).</summary>
+    public Dictionary<string, object?> RelProperties(RelRef rel) =>
+        _rels.TryGetValue(rel.Id, out var state) ? state.Properties
+        : rel.Stored is { } stored ? ValueCodec.DecodeMap(stored["props"].AsMap())
         : throw new InvalidOperationException($"Relationship {rel.Id} was not read through this transaction.");
 
     /// <summary>Ids of all live nodes, or of those with <paramref name="label"/>, in id order.</summary>
@@ -185,16 +212,37 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         return result;
     }
 
-    /// <summary>How many nodes carry <paramref name="label"/> (or all nodes), as stored (for planning).</summary>
+    /// <summary>
+    /// How many nodes carry <paramref name="label"/> (or all nodes), as stored (for planning). Counting walks the
+    /// label's index entries, so counts are cached per <see cref="GraphStore.Generation"/>.
+    /// </summary>
     public async ValueTask<long> CountNodesAsync(string? label)
     {
-        var page = await Store.QueryAsync(new QueryRequest(Table)
+        var key = label is null ? "" : ":" + label;
+        var generation = graph.Generation;
+        if (graph.TryGetCount(key, out var cached))
         {
-            IndexName = label is null ? GraphKeys.NodesIndex : GraphKeys.LabelsIndex,
-            PartitionKey = AttributeValue.FromString(label ?? "n"),
-            CountOnly = true,
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Count;
+            return cached;
+        }
+
+        long count = 0;
+        ItemKey? start = null;
+        do
+        {
+            var page = await Store.QueryAsync(new QueryRequest(Table)
+            {
+                IndexName = label is null ? GraphKeys.NodesIndex : GraphKeys.LabelsIndex,
+                PartitionKey = AttributeValue.FromString(label ?? "n"),
+                CountOnly = true,
+                ExclusiveStartKey = start,
+            }, cancellationToken).ConfigureAwait(false);
+            count += page.Count;
+            start = page.LastEvaluatedKey;
+        }
+        while (start is not null);
+
+        graph.SetCount(generation, key, count);
+        return count;
     }
 
     /// <summary>
@@ -204,34 +252,62 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     public async ValueTask<List<RelRef>> ExpandAsync(long node, Ast.RelDirection direction, IReadOnlyList<string> types)
     {
         var result = new List<RelRef>();
-        var seen = new HashSet<long>();
-        foreach (var dir in direction switch { Ast.RelDirection.Outgoing => "o", Ast.RelDirection.Incoming => "i", _ => "oi" })
+        HashSet<long>? seen = null;
+        var pk = AttributeValue.FromString(GraphKeys.NodePk(node));
+        for (var d = 0; d < 2; d++)
         {
-            var typeList = types.Count == 0 ? [null] : types.Distinct().Select(t => (string?)t).ToArray();
-            foreach (var type in typeList)
+            var dir = d == 0 ? 'o' : 'i';
+            if ((dir == 'o' && direction == Ast.RelDirection.Incoming) || (dir == 'i' && direction == Ast.RelDirection.Outgoing))
             {
+                continue;
+            }
+
+            for (var t = 0; t < Math.Max(1, types.Count); t++)
+            {
+                var type = types.Count == 0 ? null : types[t];
+                if (type is not null && IndexOf(types, type) < t)
+                {
+                    continue; // a repeated type
+                }
+
                 ItemKey? start = null;
                 do
                 {
                     var page = await Store.QueryAsync(new QueryRequest(Table)
                     {
-                        PartitionKey = AttributeValue.FromString(GraphKeys.NodePk(node)),
-                        SortKeyCondition = KeyCondition.BeginsWith(AttributeValue.FromString(GraphKeys.Prefix(dir, type))),
+                        PartitionKey = pk,
+                        SortKeyCondition = GraphKeys.PrefixCondition(dir, type),
                         ExclusiveStartKey = start,
                     }, cancellationToken).ConfigureAwait(false);
                     foreach (var item in page.Items)
                     {
-                        var rel = RelFromItem(item);
-                        if (!_rels.TryGetValue(rel.Id, out var state))
+                        // Everything but the properties is in the sort key: dir, type length and type, other node, rel id.
+                        var sk = item[GraphKeys.SortKey].AsString();
+                        var typeLength = GraphKeys.ParseHex(sk.AsSpan(1, 4));
+                        var other = GraphKeys.ParseHex(sk.AsSpan(5 + (int)typeLength, 16));
+                        var rid = GraphKeys.ParseHex(sk.AsSpan(21 + (int)typeLength, 16));
+                        RelRef rel;
+                        if (_rels.TryGetValue(rid, out var state))
                         {
-                            state = new RelState { Ref = rel, Properties = ValueCodec.DecodeMap(item["props"].AsMap()) };
-                            _rels[rel.Id] = state;
+                            if (state.Deleted)
+                            {
+                                continue;
+                            }
+
+                            rel = state.Ref;
+                        }
+                        else
+                        {
+                            rel = new RelRef(rid, type ?? sk.Substring(5, (int)typeLength), dir == 'o' ? node : other, dir == 'o' ? other : node) { Stored = item };
                         }
 
-                        if (!state.Deleted && seen.Add(rel.Id))
+                        // Only a self-loop is seen in both directions.
+                        if (direction == Ast.RelDirection.Both && rel.Start == rel.End && !(seen ??= []).Add(rid))
                         {
-                            result.Add(state.Ref);
+                            continue;
                         }
+
+                        result.Add(rel);
                     }
 
                     start = page.LastEvaluatedKey;
@@ -251,7 +327,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                     Ast.RelDirection.Incoming => r.End == node,
                     _ => true,
                 };
-                if (!state.Deleted && matchesDirection && (types.Count == 0 || types.Contains(r.Type)) && seen.Add(r.Id))
+                if (!state.Deleted && matchesDirection && (types.Count == 0 || IndexOf(types, r.Type) >= 0))
                 {
                     result.Add(r);
                 }
@@ -261,9 +337,16 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         return result;
     }
 
-    private static RelRef RelFromItem(Item item) => new(
-        item["rid"].AsNumber().ToInt64(),
-        item["type"].AsString(),
-        item["start"].AsNumber().ToInt64(),
-        item["end"].AsNumber().ToInt64());
+    private static int IndexOf(IReadOnlyList<string> types, string type)
+    {
+        for (var i = 0; i < types.Count; i++)
+        {
+            if (types[i] == type)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }

@@ -117,4 +117,14 @@ public sealed class MatchTests : CypherTestBase
         var ex = Fails("MATCH (p:P {name: $missing}) RETURN p");
         Assert.Equal(CypherErrorClass.ParameterMissing, ex.ErrorClass);
     }
+
+    [Fact]
+    public void Parameters_NestedDictionariesAndArrays_AreConverted()
+    {
+        var rows = new List<Dictionary<string, object?>> { new() { ["n"] = 1, ["f"] = 0.5f }, new() { ["n"] = 2L, ["f"] = null } };
+        var legacy = new System.Collections.Hashtable { ["k"] = (short)3 };
+        Assert.Equal(["1 | 0.5", "2 | null"], Rows("UNWIND $rows AS r RETURN r.n, r.f", new { rows }));
+        Assert.Equal(["3 | [[1, 2], [3]]"], Rows("RETURN $legacy.k, $edges", new { legacy, edges = new List<long[]> { new long[] { 1, 2 }, new long[] { 3 } } }));
+        Assert.Equal(CypherErrorCode.InvalidParameterType, Fails("RETURN $m", new { m = new System.Collections.Hashtable { [1] = 2 } }).Detail);
+    }
 }

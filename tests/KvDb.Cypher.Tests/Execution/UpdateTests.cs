@@ -65,11 +65,45 @@ public sealed class UpdateTests : CypherTestBase
     }
 
     [Fact]
+    public void LargeStatement_IsOneAtomicTransaction()
+    {
+        var stats = Run("UNWIND range(1, 5000) AS i CREATE (:N {i: i})").Statistics;
+        Assert.Equal(5000, stats.NodesCreated);
+        Assert.Equal(["5000 | 12502500"], Rows("MATCH (n:N) RETURN count(n), sum(n.i)"));
+
+        // 4999 relationships (9998 items) in one statement, chaining the nodes in order of i.
+        var rels = Run("MATCH (a:N) WITH a ORDER BY a.i WITH collect(a) AS ns UNWIND range(0, size(ns) - 2) AS k WITH ns[k] AS a, ns[k + 1] AS b CREATE (a)-[:NEXT]->(b)");
+        Assert.Equal(4999, rels.Statistics.RelationshipsCreated);
+        Assert.Equal(["4999 | 0"], Rows("MATCH (a)-[:NEXT]->(b) RETURN count(*), sum(b.i - a.i - 1)"));
+    }
+
+    [Fact]
+    public void LargeStatement_FailingAtItsEnd_ChangesNothing()
+    {
+        Run("CREATE (:Keep {v: 1})");
+        var ex = Fails("MATCH (k:Keep) SET k.v = 2 WITH k UNWIND range(1, 5000) AS i CREATE (:N {i: i}) WITH count(*) AS c RETURN 1 / (c - 5000)");
+        Assert.Equal(CypherErrorCode.DivisionByZero, ex.Detail);
+        Assert.Empty(Rows("MATCH (n:N) RETURN n"));
+        Assert.Equal(["1"], Rows("MATCH (k:Keep) RETURN k.v"));
+    }
+
+    [Fact]
     public void TooManyWrites_IsReportedAndAtomic()
     {
-        var ex = Fails("UNWIND range(1, 120) AS i CREATE (:N {i: i})");
+        Assert.Equal(TransactWriteOptions.Unbounded, Db.Graph().Store.MaxWriteItems);
+        Db.Graph().Store.MaxWriteItems = 50;
+        Run("UNWIND range(1, 24) AS i CREATE (:N {i: i})"); // 24 nodes, 24 labels, the counters and the index-catalog check: 50 items
+        var ex = Fails("UNWIND range(1, 60) AS i CREATE (:M {i: i})");
+        Assert.Equal(CypherErrorClass.ResourceLimit, ex.ErrorClass);
         Assert.Equal(CypherErrorCode.TooManyWrites, ex.Detail);
-        Assert.Empty(Rows("MATCH (n:N) RETURN n"));
+        Assert.StartsWith("The statement writes more than 50 items (51 so far)", ex.Message, StringComparison.Ordinal);
+
+        // Caught at commit when labels push it over: 20 nodes with 2 labels each, counters and check are 62 items.
+        ex = Fails("UNWIND range(1, 20) AS i CREATE (:M:K {i: i})");
+        Assert.Equal(CypherErrorCode.TooManyWrites, ex.Detail);
+        Assert.Contains("(62 so far)", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Rows("MATCH (n:M) RETURN n"));
+        Assert.Equal(["24"], Rows("MATCH (n) RETURN count(n)"));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ internal sealed class AggregateOperator(Operator input, IReadOnlyList<(string Na
         var order = new List<object?[]>();
         await foreach (var row in Input.RunAsync(ctx).ConfigureAwait(false))
         {
-            var keyValues = new object?[keys.Count];
+            var keyValues = keys.Count == 0 ? [] : new object?[keys.Count];
             for (var i = 0; i < keys.Count; i++)
             {
                 keyValues[i] = await Evaluator.EvalAsync(keys[i].Expression, row, ctx).ConfigureAwait(false);

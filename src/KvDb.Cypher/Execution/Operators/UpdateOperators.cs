@@ -116,7 +116,7 @@ internal static class Creation
                     {
                         IReadOnlyDictionary<string, object?> m => m,
                         NodeRef n => (await tx.LoadNodeAsync(n.Id).ConfigureAwait(false))?.Properties ?? [],
-                        RelRef r => tx.GetRel(r).Properties,
+                        RelRef r => tx.RelProperties(r),
                         null when !v.Merge => new Dictionary<string, object?>(),
                         _ => throw ErrorMessages.Type($"SET {v.Variable} {(v.Merge ? "+=" : "=")} expects a map but got {ValueCodec.TypeName(value)}"),
                     };
