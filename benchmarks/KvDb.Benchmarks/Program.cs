@@ -5,7 +5,12 @@ namespace KvDb.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>dotnet run -c Release -- --filter '*PointRead*' --job short</c> runs BenchmarkDotNet;
-/// <c>dotnet run -c Release -- memory</c> runs the retained-memory measurement and prints a table.
+/// <c>dotnet run -c Release -- memory</c> runs the retained-memory measurement and prints a table;
+/// <c>dotnet run -c Release -- cypher</c> the Cypher bulk-load rate and variable-length memory measurement;
+/// <c>dotnet run -c Release -- cluster-rebalance [items]</c> the rate of adding a fourth node to a loaded 3-node cluster;
+/// <c>dotnet run -c Release -- cluster-sim100 [nodes] [items]</c> a node join in a simulated 100-node cluster;
+/// <c>dotnet run -c Release -- cluster-breakdown</c> where the time of one clustered point operation goes;
+/// <c>dotnet run -c Release -- server-latency [requests]</c> KvDb.Server's sequential HTTP /set (req/s, p50, p99) and /sql join timings.
 /// </summary>
 public static class Program
 {
@@ -14,6 +19,39 @@ public static class Program
         if (args.Length > 0 && string.Equals(args[0], "memory", StringComparison.OrdinalIgnoreCase))
         {
             MemoryMeasurement.Run(Console.Out);
+            return 0;
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "cypher", StringComparison.OrdinalIgnoreCase))
+        {
+            Cypher.CypherGraphMeasurement.Run(Console.Out);
+            return 0;
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "cluster-rebalance", StringComparison.OrdinalIgnoreCase))
+        {
+            Cluster.ClusterRebalanceMeasurement.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+            return 0;
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "cluster-sim100", StringComparison.OrdinalIgnoreCase))
+        {
+            Cluster.ClusterSimulationMeasurement.Run(
+                Console.Out,
+                args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+            return 0;
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "cluster-breakdown", StringComparison.OrdinalIgnoreCase))
+        {
+            Cluster.ClusterCostBreakdown.Run(Console.Out);
+            return 0;
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "server-latency", StringComparison.OrdinalIgnoreCase))
+        {
+            Server.ServerLatencyMeasurement.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
             return 0;
         }
 

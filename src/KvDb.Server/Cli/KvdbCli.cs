@@ -16,7 +16,7 @@ internal static partial class KvdbCli
 
         Usage:
           kvdb demo [--data DIR]                        hash-db's example scenario on an embedded database, step by step
-          kvdb serve [--data DIR] [--port P] [--bind ADDR] [--api-key KEY] [--in-memory]
+          kvdb serve [--data DIR] [--port P] [--bind ADDR] [--api-key KEY] [--in-memory] [--durability fsync|osbuffered|none]
                      [--max-body BYTES] [--timeout SECONDS]
                                                         one node with the HTTP API (default ./kvdb-data, 127.0.0.1:7400)
           kvdb sql "STATEMENT" [--data DIR | --url URL] [--params JSON] [--api-key KEY]
@@ -96,7 +96,7 @@ internal static partial class KvdbCli
 
     private static async Task<int> ServeAsync(string[] args, CliConsole console, CancellationToken ct)
     {
-        var a = CliArgs.Parse("kvdb serve", args, ["data", "port", "bind", "api-key", "max-body", "timeout"], ["in-memory", "quiet"]);
+        var a = CliArgs.Parse("kvdb serve", args, ["data", "port", "bind", "api-key", "max-body", "timeout", "durability"], ["in-memory", "quiet"]);
         a.ExpectPositional(0, 0, "kvdb serve [--data DIR] [--port P] [--bind ADDR]");
         var options = new ServerOptions
         {
@@ -112,8 +112,20 @@ internal static partial class KvdbCli
             throw new CliException("kvdb serve: give either --data or --in-memory, not both.");
         }
 
+        var durability = a.Value("durability", "fsync").ToLowerInvariant() switch
+        {
+            "fsync" => Durability.Fsync,
+            "osbuffered" => Durability.OsBuffered,
+            "none" => Durability.None,
+            var other => throw new CliException($"kvdb serve: --durability must be fsync, osbuffered or none, not \"{other}\"."),
+        };
+        if (a.Flag("in-memory") && a.Value("durability") is not null)
+        {
+            throw new CliException("kvdb serve: --durability applies to a data directory, not to --in-memory.");
+        }
+
         var directory = a.Value("data", "kvdb-data");
-        var db = a.Flag("in-memory") ? KvDatabase.OpenInMemory() : OpenDirectory(directory);
+        var db = a.Flag("in-memory") ? KvDatabase.OpenInMemory() : OpenDirectory(directory, durability);
         await HashDbKv.EnsureTablesAsync(db, ct);
         ServerHost host;
         try
@@ -149,11 +161,11 @@ internal static partial class KvdbCli
         return 0;
     }
 
-    internal static KvDatabase OpenDirectory(string directory)
+    internal static KvDatabase OpenDirectory(string directory, Durability durability = Durability.Fsync)
     {
         try
         {
-            return KvDatabase.Open(directory);
+            return KvDatabase.Open(directory, new KvDbOptions { Durability = durability });
         }
         catch (KvDbException e) when (e.Code == KvErrorCode.DatabaseInUse)
         {

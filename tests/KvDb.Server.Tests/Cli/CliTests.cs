@@ -77,6 +77,8 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "sql" }, "missing argument")]
     [InlineData(new[] { "sql", "select 1", "--dta", "x" }, "unknown option --dta")]
     [InlineData(new[] { "serve", "--port", "99999" }, "--port must be a whole number from 0 to 65535")]
+    [InlineData(new[] { "serve", "--durability", "sometimes" }, "--durability must be fsync, osbuffered or none, not \"sometimes\"")]
+    [InlineData(new[] { "serve", "--in-memory", "--durability", "none" }, "--durability applies to a data directory")]
     [InlineData(new[] { "sql", "select 1", "--url", "ftp://x" }, "--url must be an http://")]
     [InlineData(new[] { "sql", "select 1", "--params", "{bad" }, "--params is not valid JSON")]
     [InlineData(new[] { "cluster", "explode" }, "unknown subcommand 'explode'")]

@@ -1,0 +1,102 @@
+using BenchmarkDotNet.Attributes;
+using KvDb.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace KvDb.Benchmarks.Sql;
+
+/// <summary>
+/// Point select by primary key on a 100,000-row table <c>users (id, name, age)</c>: SQLite (baseline) with a prepared,
+/// reused <c>SELECT name, age FROM users WHERE id = $id</c> on an <c>INTEGER PRIMARY KEY</c>, against KvDb.Sql running
+/// the same text with a parameter through <c>db.Sql(text, parameters).ToListAsync()</c> (a new parameter dictionary per
+/// call; the engine's plan cache reuses the statement's plan, with the parameter read when it runs, so each call is a
+/// cache lookup and a point read). Each invocation performs 1,000 lookups of random existing ids.
+/// </summary>
+[MemoryDiagnoser]
+public class SqlPointSelectBenchmarks
+{
+    private const int Rows = 100_000;
+    private const int Lookups = 1000;
+    private const string Query = "SELECT name, age FROM users WHERE id = @id";
+
+    private int[] _ids = [];
+    private KvDatabase? _db;
+    private SqliteConnection? _sqlite;
+    private SqliteCommand? _select;
+    private SqliteParameter? _id;
+
+    private void BuildIds()
+    {
+        var random = new Random(SqlData.Seed);
+        _ids = [.. Enumerable.Range(0, Lookups).Select(_ => random.Next(Rows))];
+    }
+
+    [GlobalSetup(Target = nameof(Sqlite_PreparedSelect))]
+    public void SetupSqlite()
+    {
+        BuildIds();
+        _sqlite = SqlData.OpenSqlite();
+        SqlData.Exec(_sqlite, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INTEGER)");
+        SqlData.Load(_sqlite, "users", "id, name, age", Rows, i => [i, "user" + SqlData.Invariant(i), 18 + (i % 60)]);
+        _select = _sqlite.CreateCommand();
+        _select.CommandText = "SELECT name, age FROM users WHERE id = $id";
+        _id = _select.Parameters.Add("$id", SqliteType.Integer);
+        _id.Value = 0;
+        _select.Prepare();
+        SqlData.Check(Sqlite_PreparedSelect(), Lookups, "SQLite lookups");
+    }
+
+    [GlobalSetup(Target = nameof(KvDb_SqlSelect))]
+    public void SetupKvDb()
+    {
+        BuildIds();
+        _db = KvDatabase.OpenInMemory();
+        SqlData.Exec(_db, "CREATE TABLE users (id NUMBER, name STRING, age NUMBER, PRIMARY KEY (id))");
+        SqlData.Load(_db, "users", "id, name, age", Rows, i => $"{SqlData.Invariant(i)}, 'user{SqlData.Invariant(i)}', {SqlData.Invariant(18 + (i % 60))}");
+        SqlData.Check(KvDb_SqlSelect().AsTask().GetAwaiter().GetResult(), Lookups, "KvDb lookups");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _db?.Dispose();
+        _db = null;
+        _select?.Dispose();
+        _select = null;
+        _sqlite?.Dispose();
+        _sqlite = null;
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Lookups)]
+    public int Sqlite_PreparedSelect()
+    {
+        var found = 0;
+        foreach (var id in _ids)
+        {
+            _id!.Value = id;
+            using var reader = _select!.ExecuteReader();
+            if (reader.Read() && reader.GetString(0).Length > 0 && reader.GetInt64(1) > 0)
+            {
+                found++;
+            }
+        }
+
+        return found;
+    }
+
+    [Benchmark(OperationsPerInvoke = Lookups)]
+    public async ValueTask<int> KvDb_SqlSelect()
+    {
+        var db = _db!;
+        var found = 0;
+        foreach (var id in _ids)
+        {
+            var rows = await db.Sql(Query, new Dictionary<string, object?> { ["id"] = id }).ToListAsync().ConfigureAwait(false);
+            if (rows.Count == 1 && rows[0].GetAttribute(0)!.AsString().Length > 0 && rows[0].GetAttribute(1) is not null)
+            {
+                found++;
+            }
+        }
+
+        return found;
+    }
+}
