@@ -52,18 +52,65 @@ internal static class CellKeys
 
     public static ulong TokenOf(ItemKey key) => PartitionToken.Of(key.PartitionKey);
 
-    public static byte[] MetaPartition(ItemKey key)
+    public static byte[] MetaPartition(ItemKey key) => MetaPartition(key.PartitionKey, out _);
+
+    /// <summary>
+    /// The metadata partition key (token, then the canonical key) built in one array; the token is the hash of the
+    /// canonical part, so it is computed here once (it is exactly <see cref="PartitionToken.Of"/>).
+    /// </summary>
+    public static byte[] MetaPartition(AttributeValue partitionKey, out ulong token)
     {
-        var canonical = Canonical(key.PartitionKey);
-        var bytes = new byte[8 + canonical.Length];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, TokenOf(key));
-        canonical.CopyTo(bytes, 8);
+        byte[] bytes;
+        switch (partitionKey.Kind)
+        {
+            case AttributeKind.String:
+            {
+                var s = partitionKey.AsString();
+                bytes = new byte[9 + System.Text.Encoding.UTF8.GetByteCount(s)];
+                bytes[8] = 1;
+                System.Text.Encoding.UTF8.GetBytes(s, bytes.AsSpan(9));
+                break;
+            }
+
+            case AttributeKind.Number:
+            {
+                Span<byte> buffer = stackalloc byte[KvNumber.MaxEncodedLength];
+                var written = partitionKey.AsNumber().Encode(buffer);
+                bytes = new byte[9 + written];
+                bytes[8] = 2;
+                buffer[..written].CopyTo(bytes.AsSpan(9));
+                break;
+            }
+
+            case AttributeKind.Binary:
+            {
+                var raw = partitionKey.AsBinary().Span;
+                bytes = new byte[9 + raw.Length];
+                bytes[8] = 3;
+                raw.CopyTo(bytes.AsSpan(9));
+                break;
+            }
+
+            default:
+                throw new KvDbException(KvErrorCode.InvalidKey, $"A key value must be S, N or B, not {partitionKey.Kind}.");
+        }
+
+        token = StableHash.XxHash64(bytes.AsSpan(8));
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, token);
         return bytes;
     }
 
     public static byte[] MetaSort(ItemKey key) => key.SortKey is null ? [0] : Canonical(key.SortKey);
 
-    public static ItemKey MetaKey(ItemKey key) => new(AttributeValue.FromBinary(MetaPartition(key)), AttributeValue.FromBinary(MetaSort(key)));
+    /// <summary>The metadata sort key of an item without a sort key (one shared, never-mutated value).</summary>
+    private static readonly AttributeValue NoSortKey = AttributeValue.FromBinary([0]);
+
+    public static ItemKey MetaKey(ItemKey key) => MetaKeyOf(key, out _);
+
+    /// <summary>The metadata key, built without copies (the arrays are owned by the values).</summary>
+    public static ItemKey MetaKeyOf(ItemKey key, out ulong token) => new(
+        AttributeValue.OwnedBinary(MetaPartition(key.PartitionKey, out token)),
+        key.SortKey is null ? NoSortKey : AttributeValue.OwnedBinary(Canonical(key.SortKey)));
 
     public static ItemKey UserKey(Item meta)
     {
@@ -80,7 +127,7 @@ internal static class CellKeys
         BinaryPrimitives.WriteInt64BigEndian(bytes, b.Physical);
         BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), b.Logical);
         BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), b.Node);
-        return AttributeValue.FromBinary(bytes);
+        return AttributeValue.OwnedBinary(bytes); // the array is fresh: no defensive copy
     }
 
     public static Ballot DecodeBallot(Item meta, string name)
@@ -94,17 +141,18 @@ internal static class CellKeys
         return new Ballot(BinaryPrimitives.ReadInt64BigEndian(s), BinaryPrimitives.ReadInt32BigEndian(s[8..]), BinaryPrimitives.ReadInt32BigEndian(s[12..]));
     }
 
+    private static readonly string[] IntentNames = ["t", "k", "s"];
+    private static readonly string[] IntentNamesWithItem = ["t", "k", "s", "n"];
+
     public static AttributeValue EncodeIntent(TxnIntent intent)
     {
-        var map = AttributeMap.Empty
-            .With("t", intent.TxnId)
-            .With("k", (int)intent.Kind)
-            .With("s", intent.StartedMilliseconds);
-        if (intent.NewItem is not null)
-        {
-            map = map.With("n", AttributeValue.FromMap(intent.NewItem.ToMap()));
-        }
-
+        // One map built in one pass (the same attributes, in the same order, as a chain of With calls).
+        AttributeValue txn = intent.TxnId;
+        AttributeValue kind = (int)intent.Kind;
+        AttributeValue started = intent.StartedMilliseconds;
+        var map = intent.NewItem is null
+            ? new AttributeMap(IntentNames, [txn, kind, started])
+            : new AttributeMap(IntentNamesWithItem, [txn, kind, started, AttributeValue.FromMap(intent.NewItem.ToMap())]);
         return AttributeValue.FromMap(map);
     }
 

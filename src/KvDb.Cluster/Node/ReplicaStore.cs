@@ -35,7 +35,24 @@ internal sealed class ReplicaStore
 
     public static TableSchema TxnSchema { get; } = new(TxnTable, new KeyAttribute("id", ScalarType.String));
 
-    private static string MetaName(string table) => MetaPrefix + table;
+    private static readonly ConcurrentDictionary<string, string> MetaNames = new(StringComparer.Ordinal);
+
+    /// <summary>The metadata table's name (cached, up to a bound: it is needed on every request).</summary>
+    private static string MetaName(string table)
+    {
+        if (MetaNames.TryGetValue(table, out var name))
+        {
+            return name;
+        }
+
+        name = MetaPrefix + table;
+        if (MetaNames.Count < 1024)
+        {
+            MetaNames.TryAdd(table, name);
+        }
+
+        return name;
+    }
 
     private static TableSchema MetaSchema(string table) =>
         new(MetaName(table), new KeyAttribute(CellKeys.MetaPk, ScalarType.Binary), new KeyAttribute(CellKeys.MetaSk, ScalarType.Binary));
@@ -133,10 +150,18 @@ internal sealed class ReplicaStore
         }
     }
 
-    private SemaphoreSlim LockOf(string table, ItemKey key)
+    /// <summary>
+    /// The lock of a cell, from its token (already a hash of the partition key) and, with a sort key, a hash of
+    /// the sort key's canonical bytes. Only this class takes these locks, so any fixed function of the cell works.
+    /// </summary>
+    private SemaphoreSlim LockOf(string table, ulong token, ItemKey metaKey, bool hasSortKey)
     {
-        var h = StableHash.XxHash64(CellKeys.MetaPartition(key), (ulong)table.Length);
-        h ^= key.SortKey is null ? 0 : StableHash.XxHash64(CellKeys.MetaSort(key));
+        var h = token ^ (ulong)table.Length;
+        if (hasSortKey)
+        {
+            h ^= StableHash.XxHash64(metaKey.SortKey!.AsBinary().Span);
+        }
+
         return _locks[(int)(h % (ulong)_locks.Length)];
     }
 
@@ -145,7 +170,7 @@ internal sealed class ReplicaStore
         var meta = await Store.GetItemAsync(new GetItemRequest(MetaName(table), CellKeys.MetaKey(key)), ct);
         if (meta is null || !meta.TryGetValue(CellKeys.Exists, out var exists) || !exists.AsBool())
         {
-            return (meta, null);
+            return (meta, null); // the metadata says the item does not exist: no read of the user table
         }
 
         return (meta, await Store.GetItemAsync(new GetItemRequest(table, key), ct));
@@ -159,12 +184,17 @@ internal sealed class ReplicaStore
     /// <summary>Paxos phase 1.</summary>
     public async Task<PrepareReply> PrepareAsync(string table, ItemKey key, Ballot ballot, long epoch, CancellationToken ct)
     {
-        var gate = LockOf(table, key);
+        var metaKey = CellKeys.MetaKeyOf(key, out var token);
+        var gate = LockOf(table, token, metaKey, key.SortKey is not null);
         await gate.WaitAsync(); // no token: a cancellable wait resumes on the thread pool, which breaks the deterministic simulation
         ct.ThrowIfCancellationRequested();
         try
         {
-            var (meta, value) = await ReadCellAsync(table, key, ct);
+            var meta = await Store.GetItemAsync(new GetItemRequest(MetaName(table), metaKey), ct);
+            var metaMap = meta?.ToMap(); // decoded once: the lookups below (and the rewrite) use the decoded map
+            var value = metaMap is not null && metaMap.TryGetValue(CellKeys.Exists, out var exists) && exists.AsBool()
+                ? await Store.GetItemAsync(new GetItemRequest(table, key), ct)
+                : null; // the metadata says the item does not exist: no read of the user table
             var promised = meta is null ? Ballot.Zero : CellKeys.DecodeBallot(meta, CellKeys.Promised);
             var entry = EntryOf(key, meta, value);
             if (ballot < promised)
@@ -174,7 +204,10 @@ internal sealed class ReplicaStore
 
             if (ballot > promised)
             {
-                var newMeta = (meta ?? MetaSkeleton(key)).ToMap().With(CellKeys.Promised, CellKeys.Encode(ballot));
+                // The promise is durable before the reply (the put completes first).
+                var newMeta = meta is null
+                    ? new AttributeMap(PromiseOnlyNames, [metaKey.PartitionKey, metaKey.SortKey!, CellKeys.Encode(ballot)])
+                    : metaMap!.With(CellKeys.Promised, CellKeys.Encode(ballot));
                 await Store.PutItemAsync(new PutItemRequest(MetaName(table), Item.FromMap(newMeta)), ct);
             }
 
@@ -186,18 +219,22 @@ internal sealed class ReplicaStore
         }
     }
 
-    private static Item MetaSkeleton(ItemKey key) =>
-        Item.Create().Set(CellKeys.MetaPk, CellKeys.MetaPartition(key)).Set(CellKeys.MetaSk, CellKeys.MetaSort(key)).Build();
+    // The metadata attributes, in the order they have always been written (skeleton, promise, accept fields, intent).
+    private static readonly string[] PromiseOnlyNames = [CellKeys.MetaPk, CellKeys.MetaSk, CellKeys.Promised];
+    private static readonly string[] AcceptedNames = [CellKeys.MetaPk, CellKeys.MetaSk, CellKeys.Promised, CellKeys.Accepted, CellKeys.Version, CellKeys.Exists];
+    private static readonly string[] AcceptedWithIntentNames = [CellKeys.MetaPk, CellKeys.MetaSk, CellKeys.Promised, CellKeys.Accepted, CellKeys.Version, CellKeys.Exists, CellKeys.Intent];
 
     /// <summary>Paxos phase 2 (and <paramref name="isStore"/>: deliver a state accepted elsewhere, only if newer).</summary>
     public async Task<(bool Ok, Ballot Promised)> AcceptAsync(string table, ItemKey key, Ballot ballot, CellState state, bool isStore, CancellationToken ct)
     {
-        var gate = LockOf(table, key);
+        var metaKey = CellKeys.MetaKeyOf(key, out var token);
+        var gate = LockOf(table, token, metaKey, key.SortKey is not null);
         await gate.WaitAsync(); // no token: a cancellable wait resumes on the thread pool, which breaks the deterministic simulation
         ct.ThrowIfCancellationRequested();
         try
         {
-            var meta = await Store.GetItemAsync(new GetItemRequest(MetaName(table), CellKeys.MetaKey(key)), ct);
+            var metaTable = MetaName(table);
+            var meta = await Store.GetItemAsync(new GetItemRequest(metaTable, metaKey), ct);
             var promised = meta is null ? Ballot.Zero : CellKeys.DecodeBallot(meta, CellKeys.Promised);
             var accepted = meta is null ? Ballot.Zero : CellKeys.DecodeBallot(meta, CellKeys.Accepted);
             if (ballot < promised || (isStore && ballot <= accepted))
@@ -210,16 +247,29 @@ internal sealed class ReplicaStore
                 return (true, promised); // a duplicate of an accept already applied
             }
 
-            var map = (meta ?? MetaSkeleton(key)).ToMap()
-                .With(CellKeys.Promised, CellKeys.Encode(Ballot.Max(promised, ballot)))
-                .With(CellKeys.Accepted, CellKeys.Encode(ballot))
-                .With(CellKeys.Version, CellKeys.Encode(state.Version))
-                .With(CellKeys.Exists, state.Item is not null);
-            map = state.Intent is null ? map.Without(CellKeys.Intent) : map.With(CellKeys.Intent, CellKeys.EncodeIntent(state.Intent));
-            var ops = new List<BatchWriteOperation>(2) { BatchWriteOperation.Put(MetaName(table), Item.FromMap(map)) };
-            ops.Add(state.Item is not null ? BatchWriteOperation.Put(table, state.Item) : BatchWriteOperation.Delete(table, key));
+            // Every attribute of a metadata item is rewritten here (the table holds nothing else), so the new item
+            // is built in one pass rather than as a chain of copies of the old one.
+            var newPromised = Ballot.Max(promised, ballot);
+            var encodedBallot = CellKeys.Encode(ballot); // shared by the fields that hold this ballot (values are immutable)
+            var encodedVersion = state.Version == ballot ? encodedBallot : CellKeys.Encode(state.Version);
+            var map = state.Intent is null
+                ? new AttributeMap(AcceptedNames,
+                [
+                    metaKey.PartitionKey, metaKey.SortKey!, newPromised == ballot ? encodedBallot : CellKeys.Encode(newPromised), encodedBallot,
+                    encodedVersion, state.Item is not null,
+                ])
+                : new AttributeMap(AcceptedWithIntentNames,
+                [
+                    metaKey.PartitionKey, metaKey.SortKey!, newPromised == ballot ? encodedBallot : CellKeys.Encode(newPromised), encodedBallot,
+                    encodedVersion, state.Item is not null, CellKeys.EncodeIntent(state.Intent),
+                ]);
+            BatchWriteOperation[] ops =
+            [
+                BatchWriteOperation.Put(metaTable, Item.FromMap(map)),
+                state.Item is not null ? BatchWriteOperation.Put(table, state.Item) : BatchWriteOperation.Delete(table, key),
+            ];
             await Store.BatchWriteItemAsync(ops, ct);
-            return (true, Ballot.Max(promised, ballot));
+            return (true, newPromised);
         }
         finally
         {

@@ -82,13 +82,34 @@ internal sealed class Coordinator(ClusterNode node)
         var placement = node.Placement;
         var sets = placement.ReplicaSets(token);
         var request = new ReadRequest(placement.Config.Epoch, table, [key]);
-        var outcome = await Quorum.GatherAsync<ReadReply>(sets, Options.ReadQuorumFor, n => node.SendAsync(n, request, ct), r => r.Status == ReplyStatus.Ok);
+        var outcome = await Quorum.GatherAsync<ReadReply>(sets, Options.ReadQuorumFor, n => node.SendAsync(n, request, ct), static r => r.Status == ReplyStatus.Ok);
         if (outcome.Reached)
         {
-            var good = outcome.Replies.Where(r => r.Reply.Status == ReplyStatus.Ok).Select(r => r.Reply.Cells[0]).ToArray();
-            if (good.All(c => c.Accepted == good[0].Accepted))
+            // Answer at once when every good reply carries the same accepted ballot.
+            CellEntry? first = null;
+            var agree = true;
+            foreach (var (_, r) in outcome.Replies)
             {
-                return good[0].State;
+                if (r.Status != ReplyStatus.Ok)
+                {
+                    continue;
+                }
+
+                var cell = r.Cells[0];
+                if (first is null)
+                {
+                    first = cell;
+                }
+                else if (cell.Accepted != first.Accepted)
+                {
+                    agree = false;
+                    break;
+                }
+            }
+
+            if (agree && first is not null)
+            {
+                return first.State;
             }
         }
 
@@ -109,27 +130,34 @@ internal sealed class Coordinator(ClusterNode node)
     {
         var ballot = node.Clock.Next();
         var prepare = new PrepareRequest(epoch, table, key, ballot);
-        var promises = await Quorum.GatherAsync<PrepareReply>(sets, prepareQuorum, n => node.SendAsync(n, prepare, ct), r => r.Status == ReplyStatus.Ok);
+        var promises = await Quorum.GatherAsync<PrepareReply>(sets, prepareQuorum, n => node.SendAsync(n, prepare, ct), static r => r.Status == ReplyStatus.Ok);
         if (!promises.Reached)
         {
             return Failure<T>(promises.Replies.Select(r => (r.Reply.Status, r.Reply.Promised)), promises.Unreachable.Count);
         }
 
-        var ok = promises.Replies.Where(r => r.Reply.Status == ReplyStatus.Ok).ToArray();
-        var latest = ok.MaxBy(r => r.Reply.Accepted).Reply;
-        foreach (var (_, r) in ok)
+        // The highest accepted state among the promises (the first one on ties, as MaxBy would pick).
+        var replies = promises.Replies;
+        PrepareReply? latest = null;
+        foreach (var (_, r) in replies)
         {
-            node.Clock.Observe(r.Accepted);
+            if (r.Status == ReplyStatus.Ok)
+            {
+                node.Clock.Observe(r.Accepted);
+                if (latest is null || r.Accepted > latest.Accepted)
+                {
+                    latest = r;
+                }
+            }
         }
 
-        var decision = change(latest.State, ballot);
+        var decision = change(latest!.State, ballot);
         var newState = decision.NewState;
         if (newState is null)
         {
             // Nothing to write. If the latest state is already chosen (a write quorum of each set accepted it),
             // the answer stands; otherwise re-propose it so that no later read can see an older value.
-            var chosen = sets.All(set => ok.Count(r => set.Contains(r.Node) && r.Reply.Accepted == latest.Accepted) >= acceptQuorum(set.Count));
-            if (chosen)
+            if (IsChosen(sets, replies, latest.Accepted, acceptQuorum))
             {
                 return new RoundResult<T>(true, decision.Result, default, false, false, 0);
             }
@@ -138,9 +166,8 @@ internal sealed class Coordinator(ClusterNode node)
         }
 
         var accept = new AcceptRequest(epoch, table, key, ballot, newState);
-        var entry = new CellEntry(key, ballot, newState);
-        var accepted = await Quorum.GatherAsync<AcceptReply>(sets, acceptQuorum, n => node.SendAsync(n, accept, ct), r => r.Status == ReplyStatus.Ok,
-            unreachable => node.Hints.Add(unreachable, table, entry));
+        var accepted = await Quorum.GatherAsync<AcceptReply>(sets, acceptQuorum, n => node.SendAsync(n, accept, ct), static r => r.Status == ReplyStatus.Ok,
+            unreachable => node.Hints.Add(unreachable, accept.Table, new CellEntry(accept.Key, accept.Ballot, accept.State))); // built only when a replica is unreachable
         if (!accepted.Reached)
         {
             var failure = Failure<T>(accepted.Replies.Select(r => (r.Reply.Status, r.Reply.Promised)), accepted.Unreachable.Count);
@@ -151,6 +178,42 @@ internal sealed class Coordinator(ClusterNode node)
         }
 
         return new RoundResult<T>(true, decision.Result, default, false, false, 0);
+    }
+
+    /// <summary>True when, in every set, a write quorum of the good promises carries the accepted ballot <paramref name="accepted"/>.</summary>
+    private static bool IsChosen(IReadOnlyList<IReadOnlyList<NodeId>> sets, IReadOnlyList<(NodeId Node, PrepareReply Reply)> replies, Ballot accepted, Func<int, int> acceptQuorum)
+    {
+        foreach (var set in sets)
+        {
+            var count = 0;
+            foreach (var (n, r) in replies)
+            {
+                if (r.Status == ReplyStatus.Ok && r.Accepted == accepted && Contains(set, n))
+                {
+                    count++;
+                }
+            }
+
+            if (count < acceptQuorum(set.Count))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool Contains(IReadOnlyList<NodeId> set, NodeId node)
+    {
+        for (var i = 0; i < set.Count; i++)
+        {
+            if (set[i] == node)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private RoundResult<T> Failure<T>(IEnumerable<(ReplyStatus Status, Ballot Promised)> replies, int unreachable)

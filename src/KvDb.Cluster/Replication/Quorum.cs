@@ -20,8 +20,8 @@ internal static class Quorum
         Action<NodeId>? onUnreachable = null)
         where TReply : ClusterMessage
     {
-        var nodes = sets.SelectMany(s => s).Distinct().ToArray();
-        var state = new GatherState<TReply>(sets, quorumForSetSize, isGood, nodes.Length);
+        var nodes = DistinctNodes(sets);
+        var state = new GatherState<TReply>(sets, quorumForSetSize, isGood, nodes.Count);
         foreach (var node in nodes)
         {
             _ = SendOneAsync(node, send, state, onUnreachable);
@@ -29,6 +29,45 @@ internal static class Quorum
 
         state.CheckInitial();
         return state.Completion.Task;
+    }
+
+    /// <summary>The nodes of all sets, each once, in first-seen order (one set, the usual case, is returned as is when distinct).</summary>
+    private static IReadOnlyList<NodeId> DistinctNodes(IReadOnlyList<IReadOnlyList<NodeId>> sets)
+    {
+        if (sets.Count == 1 && IsDistinct(sets[0]))
+        {
+            return sets[0];
+        }
+
+        var nodes = new List<NodeId>();
+        foreach (var set in sets)
+        {
+            foreach (var n in set)
+            {
+                if (!nodes.Contains(n))
+                {
+                    nodes.Add(n);
+                }
+            }
+        }
+
+        return nodes;
+    }
+
+    private static bool IsDistinct(IReadOnlyList<NodeId> set)
+    {
+        for (var i = 1; i < set.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (set[i] == set[j])
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static async Task SendOneAsync<TReply>(NodeId node, Func<NodeId, Task<ClusterMessage>> send, GatherState<TReply> state, Action<NodeId>? onUnreachable)
@@ -53,14 +92,41 @@ internal static class Quorum
         state.Record(node, reply as TReply);
     }
 
-    private sealed class GatherState<TReply>(IReadOnlyList<IReadOnlyList<NodeId>> sets, Func<int, int> quorum, Func<TReply, bool> isGood, int total)
+    /// <summary>
+    /// Counts, per set, the good replies and the nodes not yet answered, updated once per reply (instead of
+    /// rescanning every reply of every set on each reply).
+    /// </summary>
+    private sealed class GatherState<TReply>
         where TReply : ClusterMessage
     {
         private readonly Lock _lock = new();
-        private readonly List<(NodeId Node, TReply Reply)> _replies = [];
-        private readonly List<NodeId> _unreachable = [];
-        private readonly HashSet<NodeId> _answered = [];
+        private readonly IReadOnlyList<IReadOnlyList<NodeId>> _sets;
+        private readonly int[] _need;
+        private readonly int[] _good;
+        private readonly int[] _open;
+        private readonly Func<TReply, bool> _isGood;
+        private readonly int _total;
+        private readonly List<(NodeId Node, TReply Reply)> _replies;
+        private List<NodeId>? _unreachable;
+        private int _answered;
         private bool _completed;
+
+        public GatherState(IReadOnlyList<IReadOnlyList<NodeId>> sets, Func<int, int> quorum, Func<TReply, bool> isGood, int total)
+        {
+            _sets = sets;
+            _isGood = isGood;
+            _total = total;
+            _need = new int[sets.Count];
+            _good = new int[sets.Count];
+            _open = new int[sets.Count];
+            for (var i = 0; i < sets.Count; i++)
+            {
+                _need[i] = quorum(sets[i].Count);
+                _open[i] = sets[i].Count;
+            }
+
+            _replies = new List<(NodeId, TReply)>(total);
+        }
 
         public TaskCompletionSource<Outcome<TReply>> Completion { get; } = new();
 
@@ -69,7 +135,7 @@ internal static class Quorum
             Outcome<TReply>? done;
             lock (_lock)
             {
-                done = Evaluate(total == 0);
+                done = Evaluate(_answered == _total);
             }
 
             Complete(done);
@@ -85,20 +151,37 @@ internal static class Quorum
 
         public void Record(NodeId node, TReply? reply)
         {
+            var good = reply is not null && _isGood(reply);
             Outcome<TReply>? done;
             lock (_lock)
             {
-                _answered.Add(node);
+                _answered++;
                 if (reply is null)
                 {
-                    _unreachable.Add(node);
+                    (_unreachable ??= []).Add(node);
                 }
                 else
                 {
                     _replies.Add((node, reply));
                 }
 
-                done = Evaluate(_answered.Count == total);
+                for (var i = 0; i < _sets.Count; i++)
+                {
+                    var set = _sets[i];
+                    for (var j = 0; j < set.Count; j++)
+                    {
+                        if (set[j] == node)
+                        {
+                            _open[i]--;
+                            if (good)
+                            {
+                                _good[i]++;
+                            }
+                        }
+                    }
+                }
+
+                done = Evaluate(_answered == _total);
             }
 
             Complete(done);
@@ -113,35 +196,16 @@ internal static class Quorum
 
             var reached = true;
             var possible = true;
-            foreach (var set in sets)
+            for (var i = 0; i < _need.Length; i++)
             {
-                var good = 0;
-                var open = 0;
-                foreach (var n in set)
-                {
-                    if (!_answered.Contains(n))
-                    {
-                        open++;
-                    }
-                }
-
-                foreach (var (n, r) in _replies)
-                {
-                    if (set.Contains(n) && isGood(r))
-                    {
-                        good++;
-                    }
-                }
-
-                var need = quorum(set.Count);
-                reached &= good >= need;
-                possible &= good + open >= need;
+                reached &= _good[i] >= _need[i];
+                possible &= _good[i] + _open[i] >= _need[i];
             }
 
             if (reached || !possible || all)
             {
                 _completed = true;
-                return new Outcome<TReply>(reached, [.. _replies], [.. _unreachable]);
+                return new Outcome<TReply>(reached, _replies.ToArray(), _unreachable is null ? [] : _unreachable.ToArray());
             }
 
             return null;
