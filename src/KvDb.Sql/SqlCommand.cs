@@ -26,8 +26,14 @@ public sealed class SqlCommand : IAsyncEnumerable<SqlRow>
     /// <summary>Runs the statements and reads the last one's rows.</summary>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The rows.</returns>
-    public async ValueTask<IReadOnlyList<SqlRow>> ToListAsync(CancellationToken cancellationToken = default) =>
-        await (await ExecuteAsync(cancellationToken).ConfigureAwait(false)).ToListAsync(cancellationToken).ConfigureAwait(false);
+    public ValueTask<IReadOnlyList<SqlRow>> ToListAsync(CancellationToken cancellationToken = default)
+    {
+        var execute = ExecuteAsync(cancellationToken);
+        return execute.IsCompletedSuccessfully ? execute.Result.ToListAsync(cancellationToken) : ToListSlowAsync(execute, cancellationToken);
+    }
+
+    private static async ValueTask<IReadOnlyList<SqlRow>> ToListSlowAsync(ValueTask<SqlResult> execute, CancellationToken cancellationToken) =>
+        await (await execute.ConfigureAwait(false)).ToListAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs the statements and returns the last one's affected-row count.</summary>
     /// <param name="cancellationToken">Cancels the work.</param>

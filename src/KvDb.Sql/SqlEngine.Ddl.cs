@@ -7,6 +7,20 @@ public sealed partial class SqlEngine
 {
     private async ValueTask ExecuteDdlAsync(string text, SqlStatement statement, CancellationToken ct)
     {
+        // Cached plans are dropped by any DDL: counted before (a plan built meanwhile is not trusted) and after.
+        Interlocked.Increment(ref _ddlEpoch);
+        try
+        {
+            await ExecuteDdlCoreAsync(text, statement, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _ddlEpoch);
+        }
+    }
+
+    private async ValueTask ExecuteDdlCoreAsync(string text, SqlStatement statement, CancellationToken ct)
+    {
         switch (statement)
         {
             case CreateTableStatement create:

@@ -56,8 +56,7 @@ public sealed partial class SqlEngine
 
         // Compute the rows.
         List<AttributeValue?[]> rows;
-        var binder = new Binder(text, await LookupTablesAsync(insert, ct).ConfigureAwait(false), parameters);
-        if (insert.Rows is not null && insert.Rows.All(r => r.All(e => e is LiteralExpr)))
+        if (insert.Rows is not null && AllLiterals(insert.Rows))
         {
             // Plain values (the common bulk form): no expression to bind or evaluate.
             rows = new List<AttributeValue?[]>(insert.Rows.Count);
@@ -79,6 +78,7 @@ public sealed partial class SqlEngine
         }
         else if (insert.Rows is not null)
         {
+            var binder = new Binder(text, await LookupTablesAsync(insert, ct).ConfigureAwait(false), parameters);
             var bound = insert.Rows.Select(r => r.Count == columns.Count
                 ? r.Select(e => binder.BindExpr(e, Scope.Empty)).ToArray()
                 : ThrowHelper.Error<BoundExpr[]>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {r.Count} value(s)")).ToList();
@@ -86,6 +86,7 @@ public sealed partial class SqlEngine
         }
         else
         {
+            var binder = new Binder(text, await LookupTablesAsync(insert, ct).ConfigureAwait(false), parameters);
             var query = binder.BindQuery(insert.Query!);
             if (query.Columns.Count != columns.Count)
             {
@@ -99,24 +100,34 @@ public sealed partial class SqlEngine
         var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
         var firstId = generated && rows.Count > 0 ? await _catalog.NextAsync(table.Name, "seq", rows.Count, ct).ConfigureAwait(false) : KvNumber.Zero;
         var items = new List<(ItemKey Key, Item Item)>(rows.Count);
-        var keys = new HashSet<ItemKey>();
+        var keys = new HashSet<ItemKey>(rows.Count);
+
+        // Per column, once: its declared type; then per row one attribute list (names are distinct: checked above).
+        var types = new SqlType[columns.Count];
+        for (var c = 0; c < columns.Count; c++)
+        {
+            types[c] = table.FindColumn(columns[c])?.Type ?? SqlType.Any;
+        }
+
+        var attributes = new List<KeyValuePair<string, AttributeValue>>(columns.Count + 1);
         for (var r = 0; r < rows.Count; r++)
         {
-            var builder = Item.Create();
+            attributes.Clear();
             if (generated)
             {
-                builder.Set(table.PartitionKey, AttributeValue.FromNumber(firstId + r));
+                attributes.Add(new(table.PartitionKey, AttributeValue.FromNumber(firstId + r)));
             }
 
+            var row = rows[r];
             for (var c = 0; c < columns.Count; c++)
             {
-                if (CheckValue(table, columns[c], rows[r][c]) is { } value)
+                if (CheckValue(table, columns[c], types[c], row[c]) is { } value)
                 {
-                    builder.Set(columns[c], value);
+                    attributes.Add(new(columns[c], value));
                 }
             }
 
-            var item = builder.Build();
+            var item = Item.FromAttributes(attributes);
             var key = KeyOf(table, item);
             if (!keys.Add(key))
             {
@@ -148,9 +159,10 @@ public sealed partial class SqlEngine
         else
         {
             var actions = new List<TransactWriteItem>(items.Count);
+            var notExists = Condition.AttributeNotExists(table.PartitionKey);
             foreach (var (_, item) in items)
             {
-                actions.Add(new TransactPut(table.Name, item, Condition.AttributeNotExists(table.PartitionKey)));
+                actions.Add(new TransactPut(table.Name, item, notExists));
             }
 
             await CommitAsync(actions, table.Name, "INSERT", ct).ConfigureAwait(false);
@@ -162,6 +174,24 @@ public sealed partial class SqlEngine
         }
 
         return rows.Count;
+    }
+
+    /// <summary>Whether every value of a VALUES list is a literal (then nothing needs binding, and no other table is read).</summary>
+    private static bool AllLiterals(ValueList<ValueList<SqlExpr>> rows)
+    {
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var row = rows[r];
+            for (var c = 0; c < row.Count; c++)
+            {
+                if (row[c] is not LiteralExpr)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Rejects a statement that would change more rows than one Core transaction holds (a transaction's total is checked as rows join it).</summary>
@@ -176,14 +206,16 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Checks a value against a column's declared type; NULL is returned as null (the attribute is left out).</summary>
-    private static AttributeValue? CheckValue(TableInfo table, string column, AttributeValue? value)
+    private static AttributeValue? CheckValue(TableInfo table, string column, AttributeValue? value) =>
+        CheckValue(table, column, table.FindColumn(column)?.Type ?? SqlType.Any, value);
+
+    private static AttributeValue? CheckValue(TableInfo table, string column, SqlType type, AttributeValue? value)
     {
         if (value is null)
         {
             return table.IsKey(column) ? ThrowHelper.Error<AttributeValue>(SqlErrorCode.TypeMismatch, $"Key column '{table.Name}.{column}' must not be NULL") : null;
         }
 
-        var type = table.FindColumn(column)?.Type ?? SqlType.Any;
         var ok = type switch
         {
             SqlType.String => value.Kind == AttributeKind.String,
@@ -264,7 +296,7 @@ public sealed partial class SqlEngine
             assignments.Add((path, steps.Count == 1 ? column : "", binder.BindExpr(assignment.Value, scope)));
         }
 
-        var ctx = await PrepareAsync(binder, session.Pending, ct).ConfigureAwait(false);
+        var ctx = await PrepareAsync(binder.Subqueries, session.Pending, null, ct).ConfigureAwait(false);
         var rows = await Executor.CollectAsync(plan, ctx).ConfigureAwait(false);
         CheckRowCount(rows.Count, $"UPDATE {table.Name}", session);
         var correlated = ExecContext.CorrelatedIn(assignments.Select(a => a.Value));

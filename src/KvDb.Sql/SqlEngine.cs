@@ -53,7 +53,25 @@ public sealed partial class SqlEngine
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The last statement's result.</returns>
     /// <exception cref="SqlException">On a syntax, name, type or runtime error; a failing statement changes nothing.</exception>
-    public async ValueTask<SqlResult> ExecuteAsync(string text, object? parameters = null, CancellationToken cancellationToken = default)
+    public ValueTask<SqlResult> ExecuteAsync(string text, object? parameters = null, CancellationToken cancellationToken = default)
+    {
+        // A statement seen before runs its cached plan without parsing, binding or planning, and without awaiting.
+        if (text is not null && TryCachedPlan(text) is { } cached)
+        {
+            try
+            {
+                return new(Run(cached, ParameterValues(cached, parameters, null), cancellationToken));
+            }
+            catch (Exception ex)
+            {
+                return ValueTask.FromException<SqlResult>(ex);
+            }
+        }
+
+        return ExecuteUncachedAsync(text!, parameters, cancellationToken);
+    }
+
+    private async ValueTask<SqlResult> ExecuteUncachedAsync(string text, object? parameters, CancellationToken cancellationToken)
     {
         var session = new SqlSession(this);
         var result = await ExecuteAsync(session, text, parameters, cancellationToken).ConfigureAwait(false);
@@ -80,7 +98,10 @@ public sealed partial class SqlEngine
         {
             try
             {
-                result = await ExecuteStatementAsync(session, text, script.Statements[i], values, cancellationToken).ConfigureAwait(false);
+                result = script.Statements.Count == 1 && script.Statements[0] is SelectStatement select && session.Pending is not { Count: > 0 }
+                    && await TryRunCachedSelectAsync(text, select, parameters, values, cancellationToken).ConfigureAwait(false) is { } cached
+                    ? cached
+                    : await ExecuteStatementAsync(session, text, script.Statements[i], values, cancellationToken).ConfigureAwait(false);
             }
             catch (SqlException) when (session.InTransaction)
             {
@@ -140,7 +161,7 @@ public sealed partial class SqlEngine
                     var (binder, bound) = await BindQueryAsync(text, select, select.Query, parameters, session.Pending, ct).ConfigureAwait(false);
                     var plan = Optimizer.Optimize(bound.Plan);
                     Optimization.Rules.ProjectionPushDownRule.Apply(plan);
-                    return new SqlResult(bound.Columns, StreamAsync(binder, plan, bound.Columns, session.Pending, ct), -1);
+                    return new SqlResult(bound.Columns, StreamAsync([.. binder.Subqueries], plan, bound.Columns, session.Pending, null, ct), -1);
                 }
 
             case ExplainStatement explain:
@@ -299,12 +320,13 @@ public sealed partial class SqlEngine
 
     /// <summary>Runs the subqueries, then streams the main plan's rows.</summary>
     private async IAsyncEnumerable<SqlRow> StreamAsync(
-        Binder binder, LogicalPlan plan, IReadOnlyList<string> columns, PendingWrites? pending, [EnumeratorCancellation] CancellationToken ct)
+        (int Id, LogicalPlan Plan, bool Correlated)[] subqueries, LogicalPlan plan, IReadOnlyList<string> columns, PendingWrites? pending,
+        AttributeValue?[]? parameters, [EnumeratorCancellation] CancellationToken ct)
     {
         ExecContext ctx;
         try
         {
-            ctx = await PrepareAsync(binder, pending, ct).ConfigureAwait(false);
+            ctx = await PrepareAsync(subqueries, pending, parameters, ct).ConfigureAwait(false);
         }
         catch (KvDbException ex) when (ex is not SqlException)
         {
@@ -337,10 +359,11 @@ public sealed partial class SqlEngine
         }
     }
 
-    private async ValueTask<ExecContext> PrepareAsync(Binder binder, PendingWrites? pending, CancellationToken ct)
+    private async ValueTask<ExecContext> PrepareAsync(
+        IReadOnlyList<(int Id, LogicalPlan Plan, bool Correlated)> subqueries, PendingWrites? pending, AttributeValue?[]? parameters, CancellationToken ct)
     {
-        var ctx = new ExecContext(Store, ct) { Pending = pending is { Count: > 0 } ? pending : null };
-        foreach (var (id, sub, correlated) in binder.Subqueries)
+        var ctx = new ExecContext(Store, ct) { Pending = pending is { Count: > 0 } ? pending : null, Parameters = parameters };
+        foreach (var (id, sub, correlated) in subqueries)
         {
             if (correlated)
             {
@@ -348,7 +371,7 @@ public sealed partial class SqlEngine
             }
         }
 
-        foreach (var (id, sub, correlated) in binder.Subqueries)
+        foreach (var (id, sub, correlated) in subqueries)
         {
             if (!correlated)
             {
@@ -362,7 +385,7 @@ public sealed partial class SqlEngine
     /// <summary>Runs a query to completion (INSERT ... SELECT, the rows an UPDATE or DELETE touches).</summary>
     private async ValueTask<List<AttributeValue?[]>> CollectAsync(Binder binder, LogicalPlan plan, PendingWrites? pending, CancellationToken ct)
     {
-        var ctx = await PrepareAsync(binder, pending, ct).ConfigureAwait(false);
+        var ctx = await PrepareAsync(binder.Subqueries, pending, null, ct).ConfigureAwait(false);
         return await Executor.CollectAsync(plan, ctx).ConfigureAwait(false);
     }
 }

@@ -31,7 +31,25 @@ public sealed class SqlResult
     /// <summary>Reads all rows into a list.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The rows.</returns>
-    public async ValueTask<IReadOnlyList<SqlRow>> ToListAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<SqlRow>> ToListAsync(CancellationToken cancellationToken = default)
+    {
+        // A cached point read: at most one row, usually available at once; no async enumeration machinery.
+        if (_rows is SqlEngine.PointReadRows point && Volatile.Read(ref _enumerated) == 0 && Interlocked.Exchange(ref _enumerated, 1) == 0)
+        {
+            _ = point.GetAsyncEnumerator(cancellationToken);
+            var next = point.MoveNextAsync();
+            return next.IsCompletedSuccessfully ? new(ListOf(point, next.Result)) : AwaitPointAsync(point, next);
+        }
+
+        return ToListSlowAsync(cancellationToken);
+    }
+
+    private static List<SqlRow> ListOf(SqlEngine.PointReadRows point, bool found) => found ? new List<SqlRow>(1) { point.Current } : [];
+
+    private static async ValueTask<IReadOnlyList<SqlRow>> AwaitPointAsync(SqlEngine.PointReadRows point, ValueTask<bool> next) =>
+        ListOf(point, await next.ConfigureAwait(false));
+
+    private async ValueTask<IReadOnlyList<SqlRow>> ToListSlowAsync(CancellationToken cancellationToken)
     {
         var list = new List<SqlRow>();
         await foreach (var row in Rows.WithCancellation(cancellationToken).ConfigureAwait(false))

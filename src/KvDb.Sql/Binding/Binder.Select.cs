@@ -70,7 +70,18 @@ internal sealed partial class Binder
 
     private long ConstantCount(SqlExpr expr, string clause)
     {
-        var bound = Bind(expr, Scope.Empty, null);
+        // Parameters here are read while binding (the count must be a constant): such a plan is not reused.
+        _parameterValues = true;
+        BoundExpr bound;
+        try
+        {
+            bound = Bind(expr, Scope.Empty, null);
+        }
+        finally
+        {
+            _parameterValues = false;
+        }
+
         if (bound is BoundLiteral { Value: { Kind: AttributeKind.Number } v } && v.AsNumber() is var n && n.IsInteger && !n.IsNegative && n.TryToInt64(out var count))
         {
             return count;

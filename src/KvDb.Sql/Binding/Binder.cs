@@ -23,6 +23,17 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
     /// <summary>Materialized joins a FROM clause may be answered from.</summary>
     public IReadOnlyList<Materialization.MaterializedJoin> MaterializedJoins { get; init; } = [];
 
+    /// <summary>
+    /// When set, parameters bind to <see cref="BoundParameter"/> slots (listed here, in first-use order) instead of
+    /// literals, so the plan can be cached and run with other values.
+    /// </summary>
+    public List<ParameterExpr>? ParameterSlots { get; init; }
+
+    private bool _parameterValues;
+
+    /// <summary>Whether something of the statement needed a parameter's value while binding (LIMIT @n): its plan cannot be reused.</summary>
+    public bool UsesParameterValues { get; private set; }
+
     /// <summary>Views by name (their queries).</summary>
     public IReadOnlyDictionary<string, QueryExpr> Views { get; init; } = new Dictionary<string, QueryExpr>();
 
@@ -128,7 +139,7 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
             case LiteralExpr literal:
                 return new BoundLiteral(SqlValues.FromLiteral(literal));
             case ParameterExpr parameter:
-                return new BoundLiteral(parameters.Get(parameter));
+                return ParameterSlots is { } slots && !_parameterValues ? new BoundParameter(SlotOf(slots, parameter), parameter) : new BoundLiteral(ParameterValue(parameter));
             case PathExpr path:
                 return Resolve(path, scope);
             case UnaryExpr unary:
@@ -193,6 +204,28 @@ internal sealed partial class Binder(string source, IReadOnlyDictionary<string, 
             default:
                 throw Error(SqlErrorCode.InvalidStatement, e, $"Unsupported expression {e}");
         }
+    }
+
+    private static int SlotOf(List<ParameterExpr> slots, ParameterExpr parameter)
+    {
+        for (var i = 0; i < slots.Count; i++)
+        {
+            var p = slots[i];
+            if (parameter.Name is { } name ? string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase) : p.Name is null && p.Ordinal == parameter.Ordinal)
+            {
+                return i;
+            }
+        }
+
+        slots.Add(parameter);
+        return slots.Count - 1;
+    }
+
+    /// <summary>The value of a parameter while binding (for clauses that need a constant); marks the plan as not reusable.</summary>
+    private AttributeValue? ParameterValue(ParameterExpr parameter)
+    {
+        UsesParameterValues = true;
+        return parameters.Get(parameter);
     }
 
     private AggregateSpec BindAggregate(FunctionExpr call, Scope input)

@@ -64,6 +64,23 @@ internal sealed class BoundLiteral(AttributeValue? value) : BoundExpr
     public override string ToString() => SqlValues.Render(Value);
 }
 
+/// <summary>
+/// A statement parameter read when the plan runs (<see cref="ExecContext.Parameters"/>), so one cached plan serves
+/// every parameter value; <see cref="Index"/> is the parameter's position in the statement's parameter list.
+/// </summary>
+internal sealed class BoundParameter(int index, ParameterExpr syntax) : BoundExpr
+{
+    public int Index { get; } = index;
+
+    public ParameterExpr Syntax { get; } = syntax;
+
+    public override BoundExpr WithSlots(Func<int, int> map) => this;
+
+    public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx) => ctx.Parameters![Index];
+
+    public override string ToString() => Syntax.Name is { } name ? "@" + name : "?" + (Syntax.Ordinal + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
 /// <summary>A column (slot) or a path inside a document column.</summary>
 internal sealed class BoundColumn(int slot, PathStep[] path, string display) : BoundExpr
 {

@@ -38,6 +38,9 @@ internal sealed class SqlCatalog(IKvStore store)
         }
     }
 
+    /// <summary>The current snapshot without loading it (null when it must be reloaded).</summary>
+    public Snapshot? Peek => _snapshot;
+
     /// <summary>Forgets the snapshot so that the next read reloads it (after DDL or a lost race).</summary>
     public void Invalidate() => _snapshot = null;
 

@@ -12,17 +12,15 @@ namespace KvDb.Sql.Execution;
 /// </summary>
 internal sealed class ExecContext
 {
-    private readonly Dictionary<int, List<AttributeValue?[]>> _subqueries;
-    private readonly Dictionary<int, LogicalPlan> _correlated;
-    private readonly Dictionary<(int Id, RowKey Outer), List<AttributeValue?[]>> _cache;
+    // Created on first use: most statements (point reads) have no subqueries.
+    private Dictionary<int, List<AttributeValue?[]>>? _subqueries;
+    private Dictionary<int, LogicalPlan>? _correlated;
+    private Dictionary<(int Id, RowKey Outer), List<AttributeValue?[]>>? _cache;
 
     public ExecContext(IKvStore store, CancellationToken cancellationToken)
     {
         Store = store;
         CancellationToken = cancellationToken;
-        _subqueries = [];
-        _correlated = [];
-        _cache = [];
     }
 
     private ExecContext(ExecContext parent, AttributeValue?[] outer)
@@ -30,9 +28,11 @@ internal sealed class ExecContext
         Store = parent.Store;
         CancellationToken = parent.CancellationToken;
         Pending = parent.Pending;
-        _subqueries = parent._subqueries;
-        _correlated = parent._correlated;
-        _cache = parent._cache;
+        Parameters = parent.Parameters;
+        // Shared with the parent (created here when the parent has not needed them yet).
+        _subqueries = parent._subqueries ??= [];
+        _correlated = parent._correlated ??= [];
+        _cache = parent._cache ??= [];
         Outer = outer;
     }
 
@@ -43,12 +43,15 @@ internal sealed class ExecContext
     /// <summary>The open transaction's changes, overlaid on every read (null outside a transaction or when it changed nothing).</summary>
     public PendingWrites? Pending { get; init; }
 
+    /// <summary>The statement's parameter values, by <see cref="BoundParameter.Index"/> (null when it was bound with literal values).</summary>
+    public AttributeValue?[]? Parameters { get; init; }
+
     /// <summary>Inside a correlated subquery: the values of its arguments (<see cref="BoundOuterRef"/>).</summary>
     public AttributeValue?[]? Outer { get; }
 
-    public void SetSubquery(int id, List<AttributeValue?[]> rows) => _subqueries[id] = rows;
+    public void SetSubquery(int id, List<AttributeValue?[]> rows) => (_subqueries ??= [])[id] = rows;
 
-    public void SetCorrelated(int id, LogicalPlan plan) => _correlated[id] = plan;
+    public void SetCorrelated(int id, LogicalPlan plan) => (_correlated ??= [])[id] = plan;
 
     /// <summary>The subquery nodes of expressions whose rows depend on the row (correlated), found once per operator.</summary>
     public static ISubqueryNode[] CorrelatedIn(params IEnumerable<BoundExpr?>[] expressions)
@@ -87,6 +90,7 @@ internal sealed class ExecContext
         foreach (var node in nodes)
         {
             var key = (node.SubqueryId, new RowKey(OuterValues(node, row)));
+            _cache ??= [];
             if (!_cache.ContainsKey(key))
             {
                 _cache[key] = await RunCorrelatedAsync(node, key.Item2.Values).ConfigureAwait(false);
@@ -109,7 +113,7 @@ internal sealed class ExecContext
     {
         var child = new ExecContext(this, outer);
         var rows = new List<AttributeValue?[]>();
-        await foreach (var r in Executor.RunAsync(_correlated[node.SubqueryId], child).WithCancellation(CancellationToken).ConfigureAwait(false))
+        await foreach (var r in Executor.RunAsync(_correlated![node.SubqueryId], child).WithCancellation(CancellationToken).ConfigureAwait(false))
         {
             rows.Add(r);
             if (node.ExistsOnly)
@@ -126,10 +130,11 @@ internal sealed class ExecContext
     {
         if (node.Arguments.Count == 0)
         {
-            return _subqueries[node.SubqueryId];
+            return _subqueries![node.SubqueryId];
         }
 
         var key = (node.SubqueryId, new RowKey(OuterValues(node, row)));
+        _cache ??= [];
         if (!_cache.TryGetValue(key, out var rows))
         {
             // Every operator that evaluates expressions prepares their correlated subqueries first; this is a safety

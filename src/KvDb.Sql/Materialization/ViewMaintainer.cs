@@ -18,6 +18,13 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
     private const string EntryName = "mjoin";
     private readonly SemaphoreSlim _lock = new(1, 1);
     private volatile Dictionary<string, (MaterializedJoin Join, long Applied)>? _joins;
+    private int _version;
+
+    /// <summary>Changes whenever the set of materialized joins may have changed (load, create, drop): cached plans compare it.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    /// <summary>Whether the joins are loaded and there are none (then there is nothing to catch up).</summary>
+    public bool KnownEmpty => _joins is { Count: 0 };
 
     /// <summary>Runs a query without using materialized joins: (query, named parameters) to raw rows.</summary>
     public required Func<SelectQuery, Dictionary<string, object?>, CancellationToken, ValueTask<List<AttributeValue?[]>>> RunQueryAsync { get; init; }
@@ -56,6 +63,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         while (start is not null);
 
         _joins = loaded;
+        Interlocked.Increment(ref _version);
         return loaded;
     }
 
@@ -80,6 +88,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             var applied = await RefreshAsync(join, ct).ConfigureAwait(false);
             await SaveAsync(join, applied, ct).ConfigureAwait(false);
             _joins = new Dictionary<string, (MaterializedJoin, long)>(joins, StringComparer.Ordinal) { [join.Name] = (join, applied) };
+            Interlocked.Increment(ref _version);
         }
         finally
         {
@@ -103,6 +112,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             var copy = new Dictionary<string, (MaterializedJoin, long)>(joins, StringComparer.Ordinal);
             copy.Remove(name);
             _joins = copy;
+            Interlocked.Increment(ref _version);
             return true;
         }
         finally

@@ -75,13 +75,7 @@ internal sealed partial class SqlParser
 
         if (Match(TokenKind.Values))
         {
-            var rows = CommaSeparated(() =>
-            {
-                Expect(TokenKind.LeftParen, "'('");
-                var values = CommaSeparated(() => Expr());
-                Expect(TokenKind.RightParen, "')'");
-                return values;
-            });
+            var rows = CommaSeparated(ValuesRow);
             return new InsertStatement(table, columns, rows, null);
         }
 
@@ -92,6 +86,45 @@ internal sealed partial class SqlParser
 
         Expected("VALUES or SELECT");
         return null!;
+    }
+
+    /// <summary>One row of VALUES: '(' expr {, expr} ')'. Bulk INSERTs are mostly plain literals, read without the expression parser.</summary>
+    private ValueList<SqlExpr> ValuesRow()
+    {
+        Expect(TokenKind.LeftParen, "'('");
+        var values = new List<SqlExpr>();
+        do
+        {
+            values.Add(ValuesItem());
+        }
+        while (Match(TokenKind.Comma));
+
+        Expect(TokenKind.RightParen, "')'");
+        return new ValueList<SqlExpr>(values);
+    }
+
+    /// <summary>A value of a VALUES row: a literal followed by ',' or ')' directly (as <c>Expr</c> would give it), else an expression.</summary>
+    private SqlExpr ValuesItem()
+    {
+        var token = Peek();
+        if (Peek(1).Kind is not (TokenKind.Comma or TokenKind.RightParen))
+        {
+            return Expr();
+        }
+
+        var (kind, text) = token.Kind switch
+        {
+            TokenKind.Integer or TokenKind.Decimal => (LiteralKind.Number, token.Text(_source)),
+            TokenKind.String => (LiteralKind.String, Lexer.Unquote(_source, token)),
+            _ => (LiteralKind.Null, null),
+        };
+        if (text is null)
+        {
+            return Expr();
+        }
+
+        Next();
+        return new LiteralExpr(kind, text) { Span = SpanFrom(token) };
     }
 
     /// <summary>update := UPDATE name [[AS] alias] SET path '=' expr {, path '=' expr} [WHERE expr]</summary>

@@ -37,6 +37,11 @@ internal static class KeyAccessRule
                 scan.Access = AccessKind.PointRead;
                 scan.SortKey = sk;
             }
+            else if (FindEqualOuter(conjuncts, table.SortKey) is { } skRef && HasKeyType(table, table.SortKey))
+            {
+                scan.Access = AccessKind.PointRead;
+                scan.SortKeyParameter = skRef;
+            }
             else
             {
                 scan.Access = AccessKind.PartitionQuery;
@@ -52,7 +57,7 @@ internal static class KeyAccessRule
         }
         else if (FindEqualOuter(conjuncts, table.PartitionKey) is { } pkRef && HasKeyType(table, table.PartitionKey))
         {
-            // Correlated subquery: the key comes from the outer row when the scan runs.
+            // A parameter of a reusable plan, or an outer value of a correlated subquery: the key comes when the scan runs.
             scan.PartitionKeyParameter = pkRef;
             if (table.SortKey is null)
             {
@@ -119,21 +124,24 @@ internal static class KeyAccessRule
         return null;
     }
 
-    /// <summary>The outer reference in a top-level <c>column = outer value</c> conjunct of a correlated subquery.</summary>
-    private static BoundOuterRef? FindEqualOuter(List<BoundExpr> conjuncts, string column)
+    /// <summary>
+    /// The run-time value in a top-level <c>column = value</c> conjunct whose value is known only when the plan runs: an
+    /// outer reference of a correlated subquery or a parameter of a reusable plan.
+    /// </summary>
+    private static BoundExpr? FindEqualOuter(List<BoundExpr> conjuncts, string column)
     {
         foreach (var c in conjuncts)
         {
             if (c is BoundBinary { Op: BinaryOp.Equal } eq)
             {
-                if (eq.Left is BoundColumn { IsMulti: false } l && IsColumn(l, column) && eq.Right is BoundOuterRef r)
+                if (eq.Left is BoundColumn { IsMulti: false } l && IsColumn(l, column) && eq.Right is BoundOuterRef or BoundParameter)
                 {
-                    return r;
+                    return eq.Right;
                 }
 
-                if (eq.Right is BoundColumn { IsMulti: false } r2 && IsColumn(r2, column) && eq.Left is BoundOuterRef l2)
+                if (eq.Right is BoundColumn { IsMulti: false } r2 && IsColumn(r2, column) && eq.Left is BoundOuterRef or BoundParameter)
                 {
-                    return l2;
+                    return eq.Left;
                 }
             }
         }
