@@ -28,10 +28,7 @@ public sealed partial class ClusteredKvStore
     {
         ArgumentNullException.ThrowIfNull(actions);
         ArgumentNullException.ThrowIfNull(options);
-        if (actions.Count == 0 || actions.Count > options.MaxActions)
-        {
-            throw new KvDbException(KvErrorCode.LimitExceeded, $"A transaction must hold 1 to {options.MaxActions} actions, not {actions.Count}.");
-        }
+        options.CheckCount(actions.Count);
 
         // Validate everything first: bad input changes nothing.
         var prepared = new (TableSchema Schema, ItemKey Key)[actions.Count];

@@ -39,6 +39,15 @@ public sealed record TransactWriteOptions
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), value, $"MaxActions must be between 1 and {Unbounded}.");
     } = 100;
+
+    /// <summary>Throws <see cref="KvErrorCode.LimitExceeded"/> unless 1 to <see cref="MaxActions"/> actions are given.</summary>
+    internal void CheckCount(int count)
+    {
+        if (count == 0 || count > MaxActions)
+        {
+            throw new KvDbException(KvErrorCode.LimitExceeded, $"A transaction must hold 1 to {MaxActions} actions, not {count}.");
+        }
+    }
 }
 
 /// <summary>Why one action of a cancelled transaction failed (<c>None</c> for actions that were fine).</summary>

@@ -22,11 +22,7 @@ internal sealed partial class KvEngine
     {
         ArgumentNullException.ThrowIfNull(actions);
         ArgumentNullException.ThrowIfNull(options);
-        if (actions.Count == 0 || actions.Count > options.MaxActions)
-        {
-            throw new KvDbException(KvErrorCode.LimitExceeded,
-                $"A transaction must hold 1 to {options.MaxActions} actions, not {actions.Count}.");
-        }
+        options.CheckCount(actions.Count);
 
         // Validate and encode everything before taking a lock: bad input changes nothing.
         var prepared = new (TableStore Table, byte[] Pk, byte[]? Sk, int Hash, ItemKey Key)[actions.Count];

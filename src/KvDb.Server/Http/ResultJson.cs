@@ -16,18 +16,24 @@ namespace KvDb.Server.Http;
 /// </summary>
 internal static class ResultJson
 {
-    /// <summary>Writes <c>{"columns": [...], "rows": [[...]], "affected": n}</c> (affected only for DML).</summary>
-    public static async Task WriteSqlAsync(Utf8JsonWriter writer, SqlResult result, CancellationToken cancellationToken)
+    /// <summary>Starts a result: <c>{"columns": [...], "rows": [</c>.</summary>
+    private static void WriteHeader(Utf8JsonWriter writer, IReadOnlyList<string> columns)
     {
         writer.WriteStartObject();
         writer.WriteStartArray("columns");
-        foreach (var column in result.Columns)
+        foreach (var column in columns)
         {
             writer.WriteStringValue(column);
         }
 
         writer.WriteEndArray();
         writer.WriteStartArray("rows");
+    }
+
+    /// <summary>Writes <c>{"columns": [...], "rows": [[...]], "affected": n}</c> (affected only for DML).</summary>
+    public static async Task WriteSqlAsync(Utf8JsonWriter writer, SqlResult result, CancellationToken cancellationToken)
+    {
+        WriteHeader(writer, result.Columns);
         await foreach (var row in result.Rows.WithCancellation(cancellationToken))
         {
             writer.WriteStartArray();
@@ -58,15 +64,7 @@ internal static class ResultJson
     /// <summary>Writes <c>{"columns": [...], "rows": [[...]]}</c> plus the update statistics when something changed.</summary>
     public static void WriteCypher(Utf8JsonWriter writer, CypherResult result)
     {
-        writer.WriteStartObject();
-        writer.WriteStartArray("columns");
-        foreach (var column in result.Columns)
-        {
-            writer.WriteStringValue(column);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("rows");
+        WriteHeader(writer, result.Columns);
         foreach (var row in result.Rows)
         {
             writer.WriteStartArray();

@@ -28,25 +28,7 @@ internal static class KeyAccessRule
         if (pk is not null && KeyTyped(table, table.PartitionKey, pk))
         {
             scan.PartitionKey = pk;
-            if (table.SortKey is null)
-            {
-                scan.Access = AccessKind.PointRead;
-            }
-            else if (FindEqual(conjuncts, table.SortKey) is { } sk && KeyTyped(table, table.SortKey, sk))
-            {
-                scan.Access = AccessKind.PointRead;
-                scan.SortKey = sk;
-            }
-            else if (FindEqualOuter(conjuncts, table.SortKey) is { } skRef && HasKeyType(table, table.SortKey))
-            {
-                scan.Access = AccessKind.PointRead;
-                scan.SortKeyParameter = skRef;
-            }
-            else
-            {
-                scan.Access = AccessKind.PartitionQuery;
-                scan.SortKeyCondition = SortKeyCondition(conjuncts, table, table.SortKey);
-            }
+            ChooseSortKeyAccess(scan, conjuncts, table);
         }
         else if (SortKeyCondition(conjuncts, table, table.PartitionKey) is { } range)
         {
@@ -59,25 +41,7 @@ internal static class KeyAccessRule
         {
             // A parameter of a reusable plan, or an outer value of a correlated subquery: the key comes when the scan runs.
             scan.PartitionKeyParameter = pkRef;
-            if (table.SortKey is null)
-            {
-                scan.Access = AccessKind.PointRead;
-            }
-            else if (FindEqual(conjuncts, table.SortKey) is { } sk && KeyTyped(table, table.SortKey, sk))
-            {
-                scan.Access = AccessKind.PointRead;
-                scan.SortKey = sk;
-            }
-            else if (FindEqualOuter(conjuncts, table.SortKey) is { } skRef && HasKeyType(table, table.SortKey))
-            {
-                scan.Access = AccessKind.PointRead;
-                scan.SortKeyParameter = skRef;
-            }
-            else
-            {
-                scan.Access = AccessKind.PartitionQuery;
-                scan.SortKeyCondition = SortKeyCondition(conjuncts, table, table.SortKey);
-            }
+            ChooseSortKeyAccess(scan, conjuncts, table);
         }
         else
         {
@@ -111,6 +75,30 @@ internal static class KeyAccessRule
     }
 
     /// <summary>The constant in a top-level <c>column = constant</c> conjunct (with the column a plain top-level attribute).</summary>
+    /// <summary>With the partition key fixed: a point read when the sort key is fixed too (by a constant or a run-time value), else a partition query.</summary>
+    private static void ChooseSortKeyAccess(LogicalScan scan, List<BoundExpr> conjuncts, TableInfo table)
+    {
+        if (table.SortKey is null)
+        {
+            scan.Access = AccessKind.PointRead;
+        }
+        else if (FindEqual(conjuncts, table.SortKey) is { } sk && KeyTyped(table, table.SortKey, sk))
+        {
+            scan.Access = AccessKind.PointRead;
+            scan.SortKey = sk;
+        }
+        else if (FindEqualOuter(conjuncts, table.SortKey) is { } skRef && HasKeyType(table, table.SortKey))
+        {
+            scan.Access = AccessKind.PointRead;
+            scan.SortKeyParameter = skRef;
+        }
+        else
+        {
+            scan.Access = AccessKind.PartitionQuery;
+            scan.SortKeyCondition = SortKeyCondition(conjuncts, table, table.SortKey);
+        }
+    }
+
     private static AttributeValue? FindEqual(List<BoundExpr> conjuncts, string column)
     {
         foreach (var c in conjuncts)
