@@ -26,7 +26,7 @@ internal sealed partial class KvEngine
 
         // Validate and encode everything before taking a lock: bad input changes nothing.
         var prepared = new (TableStore Table, byte[] Pk, byte[]? Sk, int Hash, ItemKey Key)[actions.Count];
-        var seen = new HashSet<(int, string, string)>();
+        var seen = new HashSet<ItemIdentity>(actions.Count);
         for (var i = 0; i < actions.Count; i++)
         {
             var action = actions[i] ?? throw new ArgumentNullException(nameof(actions), $"Action {i} is null.");
@@ -40,7 +40,7 @@ internal sealed partial class KvEngine
                     ArgumentNullException.ThrowIfNull(put.Item);
                     (pk, sk) = EncodeItemKey(table, put.Item);
                     CheckItemSize(table, put.Item, pk);
-                    key = table.KeyOf(pk, ItemCodec.BuildRecord(sk ?? pk, []));
+                    key = new ItemKey(put.Item[table.Schema.PartitionKey.Name], table.Schema.SortKey is { } skAttribute ? put.Item[skAttribute.Name] : null);
                     break;
                 case TransactUpdate update:
                     update.Update.CheckKeyNotUpdated(table.Schema, $"Transaction action {i} on table \"{table.Name}\"");

@@ -200,7 +200,7 @@ internal sealed partial class KvEngine
 
         // Validate everything first: a bad item anywhere rejects the whole batch before anything changes.
         var prepared = new PreparedWrite[operations.Count];
-        var seen = new HashSet<(int, string, string)>();
+        var seen = new HashSet<ItemIdentity>(operations.Count);
         for (var i = 0; i < operations.Count; i++)
         {
             var op = operations[i] ?? throw new ArgumentNullException(nameof(operations), $"Operation {i} is null.");

@@ -219,8 +219,23 @@ internal sealed partial class KvEngine : IKvStore
     }
 
     /// <summary>An item's identity for "each item may appear once" checks in batches and transactions.</summary>
-    private static (int, string, string) IdentityOf(TableStore table, byte[] pk, byte[]? sk) =>
-        (table.Id, Convert.ToBase64String(pk), sk is null ? string.Empty : Convert.ToBase64String(sk));
+    private static ItemIdentity IdentityOf(TableStore table, byte[] pk, byte[]? sk) => new(table.Id, pk, sk);
+
+    /// <summary>One item of one table, compared by its encoded key bytes (for "each item once" checks; no copies).</summary>
+    private readonly struct ItemIdentity(int tableId, byte[] pk, byte[]? sk) : IEquatable<ItemIdentity>
+    {
+        private readonly int _tableId = tableId;
+        private readonly byte[] _pk = pk;
+        private readonly byte[]? _sk = sk;
+
+        public bool Equals(ItemIdentity other) =>
+            _tableId == other._tableId && _pk.AsSpan().SequenceEqual(other._pk) &&
+            (_sk is null ? other._sk is null : other._sk is not null && _sk.AsSpan().SequenceEqual(other._sk));
+
+        public override bool Equals(object? obj) => obj is ItemIdentity other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(_tableId, HashIndex.Hash(_pk), _sk is null ? 0 : HashIndex.Hash(_sk));
+    }
 
     /// <summary>The key attributes of a key as a map (the starting image of an update that creates an item).</summary>
     private static AttributeMap KeyAttributes(TableSchema schema, ItemKey key)
