@@ -101,9 +101,34 @@ public sealed partial class ClusterNode
         }
     }
 
+    /// <summary>
+    /// Whether this node proposes the cluster's own configuration changes (declaring a node dead, switching
+    /// ownership after a transition): the member with the smallest id among those this node hears. Any node may
+    /// propose (the change is a compare-and-set), but one proposer spares the rest a duel of Paxos rounds; when
+    /// that member falls silent, the next one takes over.
+    /// </summary>
+    private bool ProposesChanges()
+    {
+        var recent = Math.Max(3 * (long)Options.HeartbeatInterval.TotalMilliseconds, 1);
+        foreach (var member in Config.Members)
+        {
+            if (member.State == MemberState.Dead)
+            {
+                continue;
+            }
+
+            if (member.Id == Id || SilenceOf(member.Id) <= recent)
+            {
+                return member.Id == Id; // members are in id order: the first one heard is the proposer
+            }
+        }
+
+        return false;
+    }
+
     private async Task DetectDeadAsync()
     {
-        if (Options.DeadAfter <= TimeSpan.Zero)
+        if (Options.DeadAfter <= TimeSpan.Zero || !ProposesChanges())
         {
             return;
         }
@@ -137,7 +162,11 @@ public sealed partial class ClusterNode
         var gaining = GainingNodes(placement);
         if (gaining.All(config.Synced.Contains))
         {
-            await Coordinator.ChangeConfigAsync(c => c.Epoch != config.Epoch ? null : Finalized(c), _stop.Token);
+            if (ProposesChanges())
+            {
+                await Coordinator.ChangeConfigAsync(c => c.Epoch != config.Epoch ? null : Finalized(c), _stop.Token);
+            }
+
             return;
         }
 
