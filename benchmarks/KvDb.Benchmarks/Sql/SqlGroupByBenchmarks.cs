@@ -10,15 +10,11 @@ namespace KvDb.Benchmarks.Sql;
 /// SQLite (baseline) against KvDb.Sql, both in memory; the 20 result rows are read.
 /// </summary>
 [MemoryDiagnoser]
-public class SqlGroupByBenchmarks
+public class SqlGroupByBenchmarks : SqlPeerBenchmark
 {
     private const int Rows = 1_000_000;
     private const int Regions = 20;
     private const string Query = "SELECT region, COUNT(*), SUM(amount), MIN(amount), MAX(amount), AVG(amount) FROM sales GROUP BY region";
-
-    private KvDatabase? _db;
-    private SqliteConnection? _sqlite;
-    private SqliteCommand? _select;
 
     private static string Region(int i) => "region" + SqlData.Invariant(i % Regions);
 
@@ -27,33 +23,22 @@ public class SqlGroupByBenchmarks
     [GlobalSetup(Target = nameof(Sqlite_GroupBy))]
     public void SetupSqlite()
     {
-        _sqlite = SqlData.OpenSqlite();
-        SqlData.Exec(_sqlite, "CREATE TABLE sales (id INTEGER PRIMARY KEY, region TEXT, amount INTEGER)");
-        SqlData.Load(_sqlite, "sales", "id, region, amount", Rows, i => [i, Region(i), Amount(i)]);
-        _select = _sqlite.CreateCommand();
-        _select.CommandText = Query;
-        _select.Prepare();
+        Sqlite = SqlData.OpenSqlite();
+        SqlData.Exec(Sqlite, "CREATE TABLE sales (id INTEGER PRIMARY KEY, region TEXT, amount INTEGER)");
+        SqlData.Load(Sqlite, "sales", "id, region, amount", Rows, i => [i, Region(i), Amount(i)]);
+        Select = Sqlite.CreateCommand();
+        Select.CommandText = Query;
+        Select.Prepare();
         SqlData.Check(Sqlite_GroupBy(), Rows, "SQLite counted rows");
     }
 
     [GlobalSetup(Target = nameof(KvDb_GroupBy))]
     public void SetupKvDb()
     {
-        _db = KvDatabase.OpenInMemory();
-        SqlData.Exec(_db, "CREATE TABLE sales (id NUMBER, region STRING, amount NUMBER, PRIMARY KEY (id))");
-        SqlData.Load(_db, "sales", "id, region, amount", Rows, i => $"{SqlData.Invariant(i)}, '{Region(i)}', {SqlData.Invariant(Amount(i))}");
+        Db = KvDatabase.OpenInMemory();
+        SqlData.Exec(Db, "CREATE TABLE sales (id NUMBER, region STRING, amount NUMBER, PRIMARY KEY (id))");
+        SqlData.Load(Db, "sales", "id, region, amount", Rows, i => $"{SqlData.Invariant(i)}, '{Region(i)}', {SqlData.Invariant(Amount(i))}");
         SqlData.Check(KvDb_GroupBy().AsTask().GetAwaiter().GetResult(), Rows, "KvDb counted rows");
-    }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _db?.Dispose();
-        _db = null;
-        _select?.Dispose();
-        _select = null;
-        _sqlite?.Dispose();
-        _sqlite = null;
     }
 
     /// <summary>Returns the sum of the group counts (the row count) so the setup can check it.</summary>
@@ -61,7 +46,7 @@ public class SqlGroupByBenchmarks
     public long Sqlite_GroupBy()
     {
         long total = 0;
-        using var reader = _select!.ExecuteReader();
+        using var reader = Select!.ExecuteReader();
         while (reader.Read())
         {
             total += reader.GetInt64(1);
@@ -75,7 +60,7 @@ public class SqlGroupByBenchmarks
     public async ValueTask<long> KvDb_GroupBy()
     {
         long total = 0;
-        await foreach (var row in _db!.Sql(Query).ConfigureAwait(false))
+        await foreach (var row in Db!.Sql(Query).ConfigureAwait(false))
         {
             total += row.GetAttribute(1)!.AsNumber().ToInt64();
             _ = row.GetAttribute(5);

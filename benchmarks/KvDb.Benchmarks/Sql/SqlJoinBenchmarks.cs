@@ -12,17 +12,13 @@ namespace KvDb.Benchmarks.Sql;
 /// it once with its planner's joins and once answered from the materialized join (hash-db's <c>create join</c>).
 /// </summary>
 [MemoryDiagnoser]
-public class SqlJoinBenchmarks
+public class SqlJoinBenchmarks : SqlPeerBenchmark
 {
     private const int Items = 100_000;
     private const int People = 10_000;
     private const int Products = 1_000;
     private const string Query =
         "SELECT products.price, people.people_name, items.search FROM items INNER JOIN people ON items.people = people.id INNER JOIN products ON items.search = products.name";
-
-    private KvDatabase? _db;
-    private SqliteConnection? _sqlite;
-    private SqliteCommand? _select;
 
     private static int PersonOf(int item) => (int)((item * 7919L) % People);
 
@@ -43,36 +39,36 @@ public class SqlJoinBenchmarks
     [GlobalSetup(Target = nameof(Sqlite_IndexedJoin))]
     public void SetupSqlite()
     {
-        _sqlite = SqlData.OpenSqlite();
-        SqlData.Exec(_sqlite, "CREATE TABLE people (id INTEGER PRIMARY KEY, people_name TEXT, age INTEGER)");
-        SqlData.Exec(_sqlite, "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT, price INTEGER)");
-        SqlData.Exec(_sqlite, "CREATE TABLE items (id INTEGER PRIMARY KEY, search TEXT, people INTEGER)");
-        SqlData.Load(_sqlite, "people", "id, people_name, age", People, i => [i, "person" + SqlData.Invariant(i), 18 + (i % 60)]);
-        SqlData.Load(_sqlite, "products", "id, name, price", Products, i => [i, "product" + SqlData.Invariant(i), 100 + i]);
-        SqlData.Load(_sqlite, "items", "id, search, people", Items, i => [i, "product" + SqlData.Invariant(ProductOf(i)), PersonOf(i)]);
-        SqlData.Exec(_sqlite, "CREATE INDEX items_people ON items (people)");
-        SqlData.Exec(_sqlite, "CREATE INDEX items_search ON items (search)");
-        SqlData.Exec(_sqlite, "CREATE INDEX products_name ON products (name)");
-        SqlData.Exec(_sqlite, "ANALYZE");
-        _select = _sqlite.CreateCommand();
-        _select.CommandText = Query;
-        _select.Prepare();
+        Sqlite = SqlData.OpenSqlite();
+        SqlData.Exec(Sqlite, "CREATE TABLE people (id INTEGER PRIMARY KEY, people_name TEXT, age INTEGER)");
+        SqlData.Exec(Sqlite, "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT, price INTEGER)");
+        SqlData.Exec(Sqlite, "CREATE TABLE items (id INTEGER PRIMARY KEY, search TEXT, people INTEGER)");
+        SqlData.Load(Sqlite, "people", "id, people_name, age", People, i => [i, "person" + SqlData.Invariant(i), 18 + (i % 60)]);
+        SqlData.Load(Sqlite, "products", "id, name, price", Products, i => [i, "product" + SqlData.Invariant(i), 100 + i]);
+        SqlData.Load(Sqlite, "items", "id, search, people", Items, i => [i, "product" + SqlData.Invariant(ProductOf(i)), PersonOf(i)]);
+        SqlData.Exec(Sqlite, "CREATE INDEX items_people ON items (people)");
+        SqlData.Exec(Sqlite, "CREATE INDEX items_search ON items (search)");
+        SqlData.Exec(Sqlite, "CREATE INDEX products_name ON products (name)");
+        SqlData.Exec(Sqlite, "ANALYZE");
+        Select = Sqlite.CreateCommand();
+        Select.CommandText = Query;
+        Select.Prepare();
         SqlData.Check(Sqlite_IndexedJoin(), Items, "SQLite join rows");
     }
 
     [GlobalSetup(Target = nameof(KvDb_Join))]
     public void SetupKvDb()
     {
-        _db = LoadKvDb();
+        Db = LoadKvDb();
         SqlData.Check(KvDb_Join().AsTask().GetAwaiter().GetResult(), Items, "KvDb join rows");
     }
 
     [GlobalSetup(Target = nameof(KvDb_MaterializedJoin))]
     public void SetupMaterialized()
     {
-        _db = LoadKvDb();
-        SqlData.Exec(_db, "create join inner join people on items.people = people.id inner join products on items.search = products.name");
-        var plan = string.Join('\n', _db.Sql("EXPLAIN " + Query).ToListAsync().AsTask().GetAwaiter().GetResult().Select(r => r.GetAttribute(0)!.AsString()));
+        Db = LoadKvDb();
+        SqlData.Exec(Db, "create join inner join people on items.people = people.id inner join products on items.search = products.name");
+        var plan = string.Join('\n', Db.Sql("EXPLAIN " + Query).ToListAsync().AsTask().GetAwaiter().GetResult().Select(r => r.GetAttribute(0)!.AsString()));
         if (!plan.Contains("MaterializedJoinScan", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("Setup check: the query does not use the materialized join:\n" + plan);
@@ -81,22 +77,11 @@ public class SqlJoinBenchmarks
         SqlData.Check(KvDb_MaterializedJoin().AsTask().GetAwaiter().GetResult(), Items, "KvDb materialized join rows");
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _db?.Dispose();
-        _db = null;
-        _select?.Dispose();
-        _select = null;
-        _sqlite?.Dispose();
-        _sqlite = null;
-    }
-
     [Benchmark(Baseline = true)]
     public int Sqlite_IndexedJoin()
     {
         var rows = 0;
-        using var reader = _select!.ExecuteReader();
+        using var reader = Select!.ExecuteReader();
         while (reader.Read())
         {
             if (reader.GetInt64(0) > 0 && reader.GetString(1).Length > 0 && reader.GetString(2).Length > 0)
@@ -117,7 +102,7 @@ public class SqlJoinBenchmarks
     private async ValueTask<int> RunKvDbAsync()
     {
         var rows = 0;
-        await foreach (var row in _db!.Sql(Query).ConfigureAwait(false))
+        await foreach (var row in Db!.Sql(Query).ConfigureAwait(false))
         {
             if (row.GetAttribute(0) is not null && row.GetAttribute(1)!.AsString().Length > 0 && row.GetAttribute(2)!.AsString().Length > 0)
             {

@@ -12,16 +12,13 @@ namespace KvDb.Benchmarks.Sql;
 /// cache lookup and a point read). Each invocation performs 1,000 lookups of random existing ids.
 /// </summary>
 [MemoryDiagnoser]
-public class SqlPointSelectBenchmarks
+public class SqlPointSelectBenchmarks : SqlPeerBenchmark
 {
     private const int Rows = 100_000;
     private const int Lookups = 1000;
     private const string Query = "SELECT name, age FROM users WHERE id = @id";
 
     private int[] _ids = [];
-    private KvDatabase? _db;
-    private SqliteConnection? _sqlite;
-    private SqliteCommand? _select;
     private SqliteParameter? _id;
 
     private void BuildIds()
@@ -34,14 +31,14 @@ public class SqlPointSelectBenchmarks
     public void SetupSqlite()
     {
         BuildIds();
-        _sqlite = SqlData.OpenSqlite();
-        SqlData.Exec(_sqlite, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INTEGER)");
-        SqlData.Load(_sqlite, "users", "id, name, age", Rows, i => [i, "user" + SqlData.Invariant(i), 18 + (i % 60)]);
-        _select = _sqlite.CreateCommand();
-        _select.CommandText = "SELECT name, age FROM users WHERE id = $id";
-        _id = _select.Parameters.Add("$id", SqliteType.Integer);
+        Sqlite = SqlData.OpenSqlite();
+        SqlData.Exec(Sqlite, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INTEGER)");
+        SqlData.Load(Sqlite, "users", "id, name, age", Rows, i => [i, "user" + SqlData.Invariant(i), 18 + (i % 60)]);
+        Select = Sqlite.CreateCommand();
+        Select.CommandText = "SELECT name, age FROM users WHERE id = $id";
+        _id = Select.Parameters.Add("$id", SqliteType.Integer);
         _id.Value = 0;
-        _select.Prepare();
+        Select.Prepare();
         SqlData.Check(Sqlite_PreparedSelect(), Lookups, "SQLite lookups");
     }
 
@@ -49,21 +46,10 @@ public class SqlPointSelectBenchmarks
     public void SetupKvDb()
     {
         BuildIds();
-        _db = KvDatabase.OpenInMemory();
-        SqlData.Exec(_db, "CREATE TABLE users (id NUMBER, name STRING, age NUMBER, PRIMARY KEY (id))");
-        SqlData.Load(_db, "users", "id, name, age", Rows, i => $"{SqlData.Invariant(i)}, 'user{SqlData.Invariant(i)}', {SqlData.Invariant(18 + (i % 60))}");
+        Db = KvDatabase.OpenInMemory();
+        SqlData.Exec(Db, "CREATE TABLE users (id NUMBER, name STRING, age NUMBER, PRIMARY KEY (id))");
+        SqlData.Load(Db, "users", "id, name, age", Rows, i => $"{SqlData.Invariant(i)}, 'user{SqlData.Invariant(i)}', {SqlData.Invariant(18 + (i % 60))}");
         SqlData.Check(KvDb_SqlSelect().AsTask().GetAwaiter().GetResult(), Lookups, "KvDb lookups");
-    }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _db?.Dispose();
-        _db = null;
-        _select?.Dispose();
-        _select = null;
-        _sqlite?.Dispose();
-        _sqlite = null;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Lookups)]
@@ -73,7 +59,7 @@ public class SqlPointSelectBenchmarks
         foreach (var id in _ids)
         {
             _id!.Value = id;
-            using var reader = _select!.ExecuteReader();
+            using var reader = Select!.ExecuteReader();
             if (reader.Read() && reader.GetString(0).Length > 0 && reader.GetInt64(1) > 0)
             {
                 found++;
@@ -86,7 +72,7 @@ public class SqlPointSelectBenchmarks
     [Benchmark(OperationsPerInvoke = Lookups)]
     public async ValueTask<int> KvDb_SqlSelect()
     {
-        var db = _db!;
+        var db = Db!;
         var found = 0;
         foreach (var id in _ids)
         {
