@@ -114,6 +114,10 @@ public sealed partial class Simulation
                 throw new SimulationException(Seed,
                     $"main has not completed within the virtual-time budget of {maxVirtualTime} (now {Now:O}; {pending} events pending).");
             }
+
+            // Main may have ended on another thread because of that very misuse (its exception is then only a
+            // symptom): report the misuse.
+            ThrowIfForeignThreadUsed();
         }
         finally
         {
