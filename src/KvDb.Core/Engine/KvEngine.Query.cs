@@ -347,6 +347,16 @@ internal sealed partial class KvEngine
                 _cancellationToken.ThrowIfCancellationRequested();
             }
 
+            if (_countOnly && _ttl is null && _filter is null)
+            {
+                // Nothing to decide on the item: count the record without materializing it.
+                _scanned++;
+                _count++;
+                _lastPk = pk;
+                _lastRecord = record;
+                return true;
+            }
+
             var item = _table.ItemOf(record);
             if (_ttl is { } ttl && IsExpired(item, ttl.Attribute, ttl.Now))
             {

@@ -60,8 +60,17 @@ internal sealed class Planner(GraphTransaction transaction, EvalContext context)
         Operator op = new ArgumentOperator();
         var bound = new HashSet<string>(StringComparer.Ordinal);
         IReadOnlyList<string> columns = [];
+        var updated = false;
         foreach (var clause in query.Clauses)
         {
+            var updating = clause is CreateClause or MergeClause or SetClause or RemoveClause or DeleteClause;
+            if (updated && !updating)
+            {
+                // Clause-by-clause semantics: the updates above finish before this clause reads.
+                op = new EagerOperator(op);
+            }
+
+            updated = updating;
             switch (clause)
             {
                 case MatchClause m:
@@ -211,13 +220,23 @@ internal sealed class Planner(GraphTransaction transaction, EvalContext context)
                 substitutions[item.Expression] = new VariableExpr(item.Name);
             }
 
-            if (op is MatchOperator match)
+            if (op is MatchOperator match && keys.Count == 0 && aggregates.All(a => a.Item2 is CountStarExpr) &&
+                CountMatchOperator.TryCreate(match, [.. aggregates.Select(a => a.Item1)]) is { } counted)
             {
-                // The aggregation keeps evaluated values, never rows: the MATCH below need not copy each match.
-                match.ConsumerKeepsNoRows = true;
+                // count(*) of a pattern ending in a plain hop: the last hop is counted, not expanded into rows.
+                op = counted;
+            }
+            else
+            {
+                if (op is MatchOperator consumed)
+                {
+                    // The aggregation keeps evaluated values, never rows: the MATCH below need not copy each match.
+                    consumed.ConsumerKeepsNoRows = true;
+                }
+
+                op = new AggregateOperator(op, keys, aggregates);
             }
 
-            op = new AggregateOperator(op, keys, aggregates);
             op = new ProjectOperator(op, finalItems, keepInput: false);
         }
         else
@@ -551,5 +570,28 @@ internal sealed class DrainOperator(Operator input) : UnaryOperator(input)
         }
 
         yield break;
+    }
+}
+
+/// <summary>
+/// Runs the updating clauses below it to the end before the next clause reads anything: each clause's side effects
+/// are visible to the clauses after it (a MATCH after a DELETE does not find what the DELETE removed for a later row).
+/// </summary>
+internal sealed class EagerOperator(Operator input) : UnaryOperator(input)
+{
+    public override string Describe() => "Eager";
+
+    public override async IAsyncEnumerable<Row> RunAsync(EvalContext ctx)
+    {
+        var rows = new List<Row>();
+        await foreach (var row in Input.RunAsync(ctx).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        foreach (var row in rows)
+        {
+            yield return row;
+        }
     }
 }

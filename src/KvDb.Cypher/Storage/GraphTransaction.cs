@@ -337,6 +337,48 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         return result;
     }
 
+    /// <summary>
+    /// How many relationships <see cref="ExpandAsync"/> would return, counted by Core (one count-only sort-key prefix
+    /// query per direction and type, no item read) when this statement has not changed any relationship; otherwise
+    /// (and for undirected expansions, where a self-loop must count once) by expanding.
+    /// </summary>
+    public async ValueTask<long> CountRelationshipsAsync(long node, Ast.RelDirection direction, IReadOnlyList<string> types)
+    {
+        if (direction == Ast.RelDirection.Both || _rels.Count > 0 || _createdByNode.Count > 0)
+        {
+            return (await ExpandAsync(node, direction, types).ConfigureAwait(false)).Count;
+        }
+
+        var dir = direction == Ast.RelDirection.Outgoing ? 'o' : 'i';
+        var pk = AttributeValue.FromString(GraphKeys.NodePk(node));
+        long count = 0;
+        for (var t = 0; t < Math.Max(1, types.Count); t++)
+        {
+            var type = types.Count == 0 ? null : types[t];
+            if (type is not null && IndexOf(types, type) < t)
+            {
+                continue; // a repeated type
+            }
+
+            ItemKey? start = null;
+            do
+            {
+                var page = await Store.QueryAsync(new QueryRequest(Table)
+                {
+                    PartitionKey = pk,
+                    SortKeyCondition = GraphKeys.PrefixCondition(dir, type),
+                    ExclusiveStartKey = start,
+                    CountOnly = true,
+                }, cancellationToken).ConfigureAwait(false);
+                count += page.Count;
+                start = page.LastEvaluatedKey;
+            }
+            while (start is not null);
+        }
+
+        return count;
+    }
+
     private static int IndexOf(IReadOnlyList<string> types, string type)
     {
         for (var i = 0; i < types.Count; i++)

@@ -84,6 +84,14 @@ public sealed class MatchReferenceProperties
                 throw new InvalidOperationException($"Seed {seed}: {query}\nexpected:\n{string.Join("\n", expected)}\nactual:\n{string.Join("\n", actual)}");
             }
 
+            // count(*) of the same MATCH (counted without expanding the last hop when the pattern allows it).
+            var countQuery = query[..query.IndexOf(" RETURN ", StringComparison.Ordinal)] + " RETURN count(*)";
+            var count = (long)db.Cypher(countQuery).Rows[0][0]!;
+            if (count != expected.Count)
+            {
+                throw new InvalidOperationException($"Seed {seed}: {countQuery} counted {count}, expected {expected.Count}");
+            }
+
             return true;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(250).WithQuietOnSuccess(true));
 

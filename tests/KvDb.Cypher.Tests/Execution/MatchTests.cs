@@ -55,6 +55,46 @@ public sealed class MatchTests : CypherTestBase
     }
 
     [Fact]
+    public void CountStar_OfPatternEndingInPlainHop_CountsWithoutExpanding()
+    {
+        Social();
+        Run("MATCH (a:Person {name: 'Ann'}), (b:Person {name: 'Bob'}) CREATE (a)-[:KNOWS]->(b), (a)-[:KNOWS]->(a)");
+        var plan = Db.Cypher("EXPLAIN MATCH (a:Person)-[:KNOWS]->()-[:KNOWS]->(c) RETURN count(*)").Plan!;
+        Assert.Contains("CountMatch", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Aggregate", plan, StringComparison.Ordinal);
+
+        // Parallel relationships and a self-loop each count; the relationship a hop already uses does not.
+        Assert.Equal(["3"], Rows("MATCH (a {name: 'Ann'})-[:KNOWS]->(b) RETURN count(*)"));
+        Assert.Equal(Rows("MATCH (a)-[:KNOWS]->(b)-[:KNOWS]->(c) RETURN a, b, c").Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Rows("MATCH (a)-[:KNOWS]->(b)-[:KNOWS]->(c) RETURN count(*)").Single());
+        Assert.Equal(["4"], Rows("MATCH (a)-[:KNOWS]->(b)-[:KNOWS]->(c) RETURN count(*)"));
+        Assert.Equal(["0"], Rows("MATCH (a {name: 'Ann'})-[r:KNOWS]->(a)<-[:KNOWS]-(x) RETURN count(*)"));
+        Assert.Equal(["2"], Rows("MATCH (a {name: 'Ann'})-[r:KNOWS]->(a)-[:KNOWS]->(x) RETURN count(*)"));
+        Assert.Equal(["4 | 4"], Rows("MATCH (a {name: 'Ann'})-[:KNOWS|LIKES|KNOWS]->(b) RETURN count(*), count(*) AS again"));
+        Assert.Equal(["0"], Rows("MATCH (a {name: 'Nobody'})-[:KNOWS]->(b) RETURN count(*)"));
+    }
+
+    [Fact]
+    public void CountStar_AfterWritesInTheSameStatement_SeesThem()
+    {
+        Social();
+        // The statement's own created and deleted relationships are counted (the count falls back to expanding).
+        Assert.Equal(["3"], Rows("MATCH (a {name: 'Ann'}), (c {name: 'Cid'}) CREATE (a)-[:KNOWS]->(c) WITH a MATCH (a)-[:KNOWS|LIKES]->(x) RETURN count(*)"));
+        Assert.Empty(Rows("MATCH (a {name: 'Ann'})-[r]->() DELETE r WITH DISTINCT a MATCH (a)-->(x) RETURN x"));
+        Assert.Equal(["0"], Rows("MATCH (a {name: 'Ann'})-[r]->() DELETE r WITH DISTINCT a MATCH (a)-->(x) RETURN count(*)"));
+        Assert.Equal(["0"], Rows("MATCH (a {name: 'Ann'})-->(x) RETURN count(*)"));
+    }
+
+    [Fact]
+    public void UpdatingClause_FinishesBeforeTheNextClauseReads()
+    {
+        // Every row of the MATCH after CREATE sees all three created nodes, not only those created for earlier rows.
+        Assert.Equal(["1 | 3", "2 | 3", "3 | 3"], SortedRows("UNWIND [1, 2, 3] AS i CREATE (:T {i: i}) WITH i MATCH (t:T) RETURN i, count(t)"));
+        Assert.Equal(["1 | 3", "2 | 3", "3 | 3"], SortedRows("MATCH (t:T) SET t.seen = true WITH t MATCH (u:T) WHERE u.seen RETURN t.i, count(u)"));
+        Assert.Contains("Eager", Run("EXPLAIN MATCH (t:T) DELETE t WITH count(*) AS n MATCH (u) RETURN n, u").Plan!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Where_NullSemantics_DropUnknownRows()
     {
         Social();
