@@ -69,8 +69,19 @@ internal sealed partial class KvEngine
             }
             else if (leaf is Partition partition)
             {
-                var range = startSk is null ? skRange : After(skRange, startSk, request.Descending);
-                ScanPartition(partition, range, request.Descending, collector);
+                if (startSk is null && collector.CountsEveryRecord && index is null &&
+                    (request.SortKeyCondition is null || request.SortKeyCondition.Operator == KeyOperator.BeginsWith) &&
+                    (request.SortKeyCondition is null ? partition.Items.Count : partition.Items.CountPrefix(skRange.Lower)) is var n &&
+                    n <= limit)
+                {
+                    // A whole partition or a sort-key prefix counted from the trie's subtree counts, no record visited.
+                    collector.CountUnvisited(n);
+                }
+                else
+                {
+                    var range = startSk is null ? skRange : After(skRange, startSk, request.Descending);
+                    ScanPartition(partition, range, request.Descending, collector);
+                }
             }
         }
         else
@@ -376,6 +387,16 @@ internal sealed partial class KvEngine
             _lastPk = pk;
             _lastRecord = record;
             return true;
+        }
+
+        /// <summary>Whether every record offered would be counted and nothing else done with it (count only, no filter, no TTL).</summary>
+        public bool CountsEveryRecord => _countOnly && _ttl is null && _filter is null && _scanned == 0;
+
+        /// <summary>Counts <paramref name="n"/> records known to be in range without visiting them (all fit in the page).</summary>
+        public void CountUnvisited(int n)
+        {
+            _scanned += n;
+            _count += n;
         }
 
         public QueryResult Result() =>

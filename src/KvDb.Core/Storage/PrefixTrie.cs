@@ -95,7 +95,7 @@ internal class PrefixTrie
             }
 
             Volatile.Write(ref _root, MakePair(root, rootKey, leaf, key));
-            Count++;
+            Added(key, 1);
             return null;
         }
 
@@ -108,7 +108,7 @@ internal class PrefixTrie
             if (common < node.Depth)
             {
                 // The key leaves this node's compressed path: a new branching node goes above it.
-                var split = new TrieNode(key[..common].ToArray());
+                var split = new TrieNode(key[..common].ToArray()) { Leaves = node.Leaves };
                 if (key.Length == common)
                 {
                     split.Terminal = leaf;
@@ -122,7 +122,7 @@ internal class PrefixTrie
                 }
 
                 Replace(parentSet, parentIndex, split);
-                Count++;
+                Added(key, 1);
                 return null;
             }
 
@@ -132,7 +132,7 @@ internal class PrefixTrie
                 Volatile.Write(ref node.Terminal, leaf);
                 if (old is null)
                 {
-                    Count++;
+                    Added(key, 1);
                 }
 
                 return old;
@@ -144,7 +144,7 @@ internal class PrefixTrie
             if (i < 0)
             {
                 Volatile.Write(ref node.Slots, ChildSet.Insert(set, ~i, label, leaf));
-                Count++;
+                Added(key, 1);
                 return null;
             }
 
@@ -165,7 +165,7 @@ internal class PrefixTrie
             }
 
             Volatile.Write(ref set[i + 1], MakePair(child, childKey, leaf, key));
-            Count++;
+            Added(key, 1);
             return null;
         }
     }
@@ -209,9 +209,9 @@ internal class PrefixTrie
                     return null;
                 }
 
+                Added(key, -1);
                 Volatile.Write(ref node.Terminal, null);
                 Collapse(node, parentSet, parentIndex);
-                Count--;
                 return old;
             }
 
@@ -236,11 +236,71 @@ internal class PrefixTrie
                 return null;
             }
 
+            Added(key, -1);
             Volatile.Write(ref node.Slots, ChildSet.RemoveAt(set, i));
             Collapse(node, parentSet, parentIndex);
-            Count--;
             return child;
         }
+    }
+
+    /// <summary>
+    /// Counts a key in (delta 1, after it was linked) or out (delta -1, before it is unlinked): the trie's count
+    /// and <see cref="TrieNode.Leaves"/> of every node on the key's path. New nodes are created counting only the
+    /// leaves that were already there.
+    /// </summary>
+    private void Added(ReadOnlySpan<byte> key, int delta)
+    {
+        Count += delta;
+        var obj = _root;
+        while (obj is TrieNode node)
+        {
+            Volatile.Write(ref node.Leaves, node.Leaves + delta);
+            if (key.Length <= node.Depth)
+            {
+                return;
+            }
+
+            var set = node.Slots;
+            var i = IndexOfLabel(ChildSet.Labels(set), key[node.Depth]);
+            if (i < 0)
+            {
+                return;
+            }
+
+            obj = set[i + 1];
+        }
+    }
+
+    /// <summary>
+    /// The number of leaves whose keys start with <paramref name="prefix"/>, from the subtree counts: one walk down
+    /// the prefix, no leaf visited. Lock-free like every read; a count taken during a write sees it or not.
+    /// </summary>
+    public int CountPrefix(ReadOnlySpan<byte> prefix)
+    {
+        var obj = Volatile.Read(ref _root);
+        while (obj is TrieNode node)
+        {
+            if (prefix.Length <= node.Depth)
+            {
+                return node.Path.AsSpan().StartsWith(prefix) ? Volatile.Read(ref node.Leaves) : 0;
+            }
+
+            if (!prefix.StartsWith(node.Path))
+            {
+                return 0;
+            }
+
+            var slots = Volatile.Read(ref node.Slots);
+            var i = IndexOfLabel(Unsafe.As<byte[]>(slots[0]), prefix[node.Depth]);
+            if (i < 0)
+            {
+                return 0;
+            }
+
+            obj = Volatile.Read(ref slots[i + 1]);
+        }
+
+        return obj is not null && KeyOf(obj).StartsWith(prefix) ? 1 : 0;
     }
 
     // A node keeps at least two entries; when a removal leaves one, the entry takes the node's place.
@@ -273,7 +333,7 @@ internal class PrefixTrie
     private static TrieNode MakePair(object leafA, ReadOnlySpan<byte> keyA, object leafB, ReadOnlySpan<byte> keyB)
     {
         var common = CommonPrefix(keyA, keyB);
-        var node = new TrieNode(keyA[..common].ToArray());
+        var node = new TrieNode(keyA[..common].ToArray()) { Leaves = 1 }; // leaf A; the caller counts leaf B
         if (keyA.Length == common)
         {
             node.Terminal = leafA;
@@ -322,6 +382,9 @@ internal sealed class TrieNode
     /// replaced in place.
     /// </summary>
     public object[] Slots = ChildSet.Empty;
+
+    /// <summary>How many leaves (terminal included) the subtree holds; kept by the writer, read lock-free.</summary>
+    public int Leaves;
 
     public TrieNode(byte[] path)
     {

@@ -39,6 +39,40 @@ public sealed class QueryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CountOnlyQuery_PrefixOrWholePartition_CountsWithLimitAndFilter()
+    {
+        QueryRequest Request(string prefix) => new("messages")
+        {
+            PartitionKey = AttributeValue.FromString("people-100"),
+            SortKeyCondition = prefix.Length == 0 ? null : KeyCondition.BeginsWith(AttributeValue.FromString(prefix)),
+            CountOnly = true,
+        };
+
+        Assert.Equal(7, (await _db.Store.QueryAsync(Request(""))).Count);
+        Assert.Equal(7, (await _db.Store.QueryAsync(Request("messages-"))).Count);
+        Assert.Equal(6, (await _db.Store.QueryAsync(Request("messages-10"))).Count);
+        Assert.Equal(0, (await _db.Store.QueryAsync(Request("messages-9"))).Count);
+        Assert.Equal(0, (await _db.Store.QueryAsync(Request("messages-1000"))).Count);
+
+        // A limit below the count pages (the count stops at the limit and a resume key follows); a filter is applied.
+        var page = await _db.Store.QueryAsync(Request("messages-10") with { Limit = 4 });
+        Assert.Equal((4, 4), (page.Count, page.ScannedCount));
+        Assert.Equal("messages-103", page.LastEvaluatedKey!.Value.SortKey!.AsString());
+        var rest = await _db.Store.QueryAsync(Request("messages-10") with { ExclusiveStartKey = page.LastEvaluatedKey });
+        Assert.Equal(2, rest.Count);
+        var filtered = await _db.Store.QueryAsync(Request("messages-") with { Filter = Condition.Parse("#v IN (:a, :b)",
+            new Dictionary<string, string> { ["#v"] = "value" },
+            new Dictionary<string, AttributeValue> { [":a"] = AttributeValue.FromString("a"), [":b"] = AttributeValue.FromString("g") }) });
+        Assert.Equal((2, 7), (filtered.Count, filtered.ScannedCount));
+
+        // Counts follow deletes and re-inserts.
+        await _t.DeleteAsync(new ItemKey("people-100", "messages-101"));
+        Assert.Equal(5, (await _db.Store.QueryAsync(Request("messages-10"))).Count);
+        await _t.PutAsync(Item.Create().Set("pk", "people-100").Set("sk", "messages-101").Set("value", "b").Build());
+        Assert.Equal(6, (await _db.Store.QueryAsync(Request("messages-10"))).Count);
+    }
+
+    [Fact]
     public async Task QueryBegins_Descending_ReturnsReverseOrder()
     {
         var items = await _t.Query("people-100").Where(sk => sk.BeginsWith("messages")).Descending().ToListAsync();

@@ -41,6 +41,12 @@ public sealed class PrefixTrieProperties
                 }
 
                 Assert.Equal(model.Count, trie.Count);
+
+                // Subtree counts answer every prefix (of a stored key, of the operated key, or absent) exactly.
+                foreach (var prefix in model.Keys.SelectMany(k => Enumerable.Range(0, k.Length + 1).Select(n => k[..n])).Append(op.Key).Append([0x61, 0x61, 0x61]))
+                {
+                    Assert.Equal(model.Keys.Count(k => k.AsSpan().StartsWith(prefix)), trie.CountPrefix(prefix));
+                }
             }
 
             foreach (var (key, v) in model)
