@@ -18,20 +18,7 @@ internal static class CypherEngine
             return await SchemaExecutor.ExecuteAsync(graph, command, cancellationToken).ConfigureAwait(false);
         }
 
-        var statement = CypherParser.Parse(text);
-        if (hashDbMerge)
-        {
-            statement = HashDbCompatibility.Rewrite(statement);
-        }
-
-        try
-        {
-            Binding.Binder.Bind(statement);
-        }
-        catch (CypherException ex) when (ex.Subject is not null)
-        {
-            throw ErrorMessages.Locate(ex, text);
-        }
+        var statement = ParseAndBind(text, hashDbMerge);
 
         var parameterValues = ConvertParameters(parameters);
         await graph.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
@@ -80,6 +67,49 @@ internal static class CypherEngine
                 graph.WriteLock.Release();
             }
         }
+    }
+
+    /// <summary>
+    /// Statements parsed and bound, by text: the syntax tree is immutable and depends on nothing but the text, so a
+    /// repeated statement skips the lexer, parser and binder. Bounded; cleared when full.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Text, bool HashDb), CypherStatement> s_statements = new();
+
+    private const int StatementCacheSize = 1024;
+
+    private static CypherStatement ParseAndBind(string text, bool hashDbMerge)
+    {
+        if (s_statements.TryGetValue((text, hashDbMerge), out var cached))
+        {
+            return cached;
+        }
+
+        var statement = CypherParser.Parse(text);
+        if (hashDbMerge)
+        {
+            statement = HashDbCompatibility.Rewrite(statement);
+        }
+
+        try
+        {
+            Binding.Binder.Bind(statement);
+        }
+        catch (CypherException ex) when (ex.Subject is not null)
+        {
+            throw ErrorMessages.Locate(ex, text);
+        }
+
+        if (text.Length <= 16_384)
+        {
+            if (s_statements.Count >= StatementCacheSize)
+            {
+                s_statements.Clear();
+            }
+
+            s_statements[(text, hashDbMerge)] = statement;
+        }
+
+        return statement;
     }
 
     /// <summary>Parameters from a dictionary or the public properties of an object (e.g. an anonymous type).</summary>

@@ -87,7 +87,7 @@ internal static partial class Evaluator
                             return null;
                         case NodeRef n:
                             var state = await ctx.Transaction.GetNodeAsync(n.Id).ConfigureAwait(false);
-                            return state is not null && hl.Labels.All(state.Labels.Contains);
+                            return state is not null && hl.Labels.All(state.CurrentLabels.Contains);
                         case RelRef r:
                             return hl.Labels.All(l => l == r.Type);
                         default:
@@ -195,7 +195,7 @@ internal static partial class Evaluator
                 return null;
             case NodeRef n:
                 var state = await ctx.Transaction.LoadNodeAsync(n.Id).ConfigureAwait(false);
-                return state is not null && state.Properties.TryGetValue(key, out var v) ? v : null;
+                return state?.GetProperty(key);
             case RelRef r:
                 return ctx.Transaction.RelProperties(r).TryGetValue(key, out var rv) ? rv : null;
             case IReadOnlyDictionary<string, object?> m:

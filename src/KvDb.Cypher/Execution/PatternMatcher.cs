@@ -451,18 +451,19 @@ internal static class PatternMatcher
         }
 
         var state = await ctx.Transaction.GetNodeAsync(id).ConfigureAwait(false);
-        if (state is null || !pattern.Labels.All(state.Labels.Contains))
+        if (state is null || !pattern.Labels.All(state.CurrentLabels.Contains))
         {
             return false;
         }
 
-        return pattern.Properties is null || await PropertiesMatchAsync(pattern.Properties, state.Properties, row, ctx).ConfigureAwait(false);
+        return pattern.Properties is null || await PropertiesMatchAsync(pattern.Properties, null, state, row, ctx).ConfigureAwait(false);
     }
 
     private static async ValueTask<bool> RelMatchesAsync(RelPattern pattern, RelRef rel, Row row, EvalContext ctx) =>
-        pattern.Properties is null || await PropertiesMatchAsync(pattern.Properties, ctx.Transaction.RelProperties(rel), row, ctx).ConfigureAwait(false);
+        pattern.Properties is null || await PropertiesMatchAsync(pattern.Properties, ctx.Transaction.RelProperties(rel), null, row, ctx).ConfigureAwait(false);
 
-    private static async ValueTask<bool> PropertiesMatchAsync(Expr properties, Dictionary<string, object?> actual, Row row, EvalContext ctx)
+    /// <summary>Whether the pattern's property map matches a relationship's properties or a node's (read one by one).</summary>
+    private static async ValueTask<bool> PropertiesMatchAsync(Expr properties, Dictionary<string, object?>? actual, Storage.NodeState? node, Row row, EvalContext ctx)
     {
         var expected = await Evaluator.EvalAsync(properties, row, ctx).ConfigureAwait(false);
         if (expected is not IReadOnlyDictionary<string, object?> map)
@@ -472,7 +473,8 @@ internal static class PatternMatcher
 
         foreach (var (key, value) in map)
         {
-            if (!actual.TryGetValue(key, out var v) || CypherCompare.Equal(v, value) != true)
+            var v = node is not null ? node.GetProperty(key) : actual!.TryGetValue(key, out var found) ? found : null;
+            if (v is null || CypherCompare.Equal(v, value) != true)
             {
                 return false;
             }

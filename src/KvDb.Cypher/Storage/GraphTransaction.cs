@@ -5,14 +5,68 @@ namespace KvDb.Cypher.Storage;
 /// <summary>The current state of a node inside a statement.</summary>
 internal sealed class NodeState
 {
+    private List<string>? _labels;
+    private string[]? _storedLabels;
+    private Dictionary<string, object?>? _properties;
+
     public required long Id { get; init; }
 
-    public required List<string> Labels { get; set; }
+    /// <summary>
+    /// The stored item of a node read from the store (null for a node this statement created): labels and
+    /// properties are decoded from it only when first asked for, and a single property can be read without
+    /// decoding the others (<see cref="GetProperty"/>).
+    /// </summary>
+    public Item? Stored { get; init; }
 
-    public required Dictionary<string, object?> Properties { get; set; }
+    public List<string> Labels
+    {
+        get => _labels ??= [.. StoredLabels];
+        set => _labels = value;
+    }
+
+    public Dictionary<string, object?> Properties
+    {
+        get => _properties ??= Stored is null ? [] : ValueCodec.DecodeMap(Stored["props"].AsMap());
+        set => _properties = value;
+    }
 
     /// <summary>The labels as stored (a handful: an array is cheaper to build and search than a set).</summary>
-    public required string[] StoredLabels { get; init; }
+    public string[] StoredLabels
+    {
+        get => _storedLabels ??= DecodeLabels(Stored);
+        init => _storedLabels = value;
+    }
+
+    /// <summary>The current labels: the statement's when it changed them, else the stored ones (without copying them).</summary>
+    public IReadOnlyList<string> CurrentLabels => _labels ?? (IReadOnlyList<string>)StoredLabels;
+
+    /// <summary>One property's current value (null when absent), decoding only that one while the node is unchanged.</summary>
+    public object? GetProperty(string key)
+    {
+        if (_properties is not null || Stored is null)
+        {
+            return Properties.TryGetValue(key, out var value) ? value : null;
+        }
+
+        return Stored.Get("props") is { Kind: AttributeKind.Map } props && props.AsMap().TryGetValue(key, out var stored) ? ValueCodec.Decode(stored) : null;
+    }
+
+    private static string[] DecodeLabels(Item? item)
+    {
+        if (item is null)
+        {
+            return [];
+        }
+
+        var stored = item["labels"].AsList();
+        var labels = new string[stored.Count];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = stored[i].AsString();
+        }
+
+        return labels;
+    }
 
     /// <summary>The stored properties, kept aside before the statement first changes them (null until then).</summary>
     public Dictionary<string, object?>? StoredProperties { get; set; }
@@ -88,7 +142,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         }
 
         var item = await Store.GetItemAsync(new GetItemRequest(Table, new ItemKey(GraphKeys.NodePk(id), GraphKeys.NodeSortKey)), cancellationToken).ConfigureAwait(false);
-        var state = item is null ? null : NodeFromItem(item);
+        var state = item is null ? null : new NodeState { Id = id, Stored = item };
         _nodes[id] = state;
         return state;
     }
@@ -116,23 +170,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         }
     }
 
-    private static NodeState NodeFromItem(Item item)
-    {
-        var stored = item["labels"].AsList();
-        var labels = new string[stored.Count];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            labels[i] = stored[i].AsString();
-        }
-
-        return new NodeState
-        {
-            Id = item["id"].AsNumber().ToInt64(),
-            Labels = [.. labels],
-            StoredLabels = labels,
-            Properties = ValueCodec.DecodeMap(item["props"].AsMap()),
-        };
-    }
+    private static NodeState NodeFromItem(Item item) => new() { Id = item["id"].AsNumber().ToInt64(), Stored = item };
 
     /// <summary>The relationship's state for writing (cached from then on).</summary>
     public RelState GetRel(RelRef rel)
@@ -192,7 +230,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
 
         foreach (var (id, state) in _nodes)
         {
-            if (state is { Deleted: false } && (label is null || state.Labels.Contains(label)))
+            if (state is { Deleted: false } && (label is null || state.CurrentLabels.Contains(label)))
             {
                 ids.Add(id);
             }
@@ -203,7 +241,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         foreach (var id in ids)
         {
             var state = await GetNodeAsync(id).ConfigureAwait(false);
-            if (state is not null && (label is null || state.Labels.Contains(label)))
+            if (state is not null && (label is null || state.CurrentLabels.Contains(label)))
             {
                 result.Add(id);
             }
