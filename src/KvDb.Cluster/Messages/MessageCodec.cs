@@ -157,6 +157,17 @@ public static class MessageCodec
             case ErrorReply m:
                 WriteString(writer, m.Message, "Message");
                 break;
+            case TableStatsRequest m:
+                WriteVarInt64(writer, m.Epoch);
+                WriteString(writer, m.Table, "Table");
+                break;
+            case TableStatsReply m:
+                WriteStatus(writer, m.Status);
+                WriteVarInt64(writer, m.Epoch);
+                WriteVarInt64(writer, m.ItemCount);
+                WriteVarInt64(writer, m.PartitionCount);
+                WriteVarInt64(writer, m.SizeBytes);
+                break;
         }
     }
 
@@ -210,6 +221,9 @@ public static class MessageCodec
             MessageType.HeartbeatRequest => new HeartbeatRequest(reader.ReadVarInt64("epoch")),
             MessageType.HeartbeatReply => new HeartbeatReply(reader.ReadVarInt64("epoch")),
             MessageType.ErrorReply => new ErrorReply(reader.ReadString("error message")),
+            MessageType.TableStatsRequest => new TableStatsRequest(reader.ReadVarInt64("epoch"), reader.ReadString("table name")),
+            MessageType.TableStatsReply => new TableStatsReply(
+                reader.ReadStatus(), reader.ReadVarInt64("epoch"), reader.ReadVarInt64("item count"), reader.ReadVarInt64("partition count"), reader.ReadVarInt64("size in bytes")),
             _ => throw MessageReader.Malformed($"message type {data[2]} is unknown", 2),
         };
 
@@ -240,6 +254,8 @@ public static class MessageCodec
         HeartbeatRequest => MessageType.HeartbeatRequest,
         HeartbeatReply => MessageType.HeartbeatReply,
         ErrorReply => MessageType.ErrorReply,
+        TableStatsRequest => MessageType.TableStatsRequest,
+        TableStatsReply => MessageType.TableStatsReply,
         _ => throw new ArgumentException($"Message type {message.GetType().Name} has no binary encoding.", nameof(message)),
     };
 }

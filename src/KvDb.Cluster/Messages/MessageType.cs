@@ -20,4 +20,6 @@ internal enum MessageType : byte
     HeartbeatRequest = 15,
     HeartbeatReply = 16,
     ErrorReply = 17,
+    TableStatsRequest = 18,
+    TableStatsReply = 19,
 }

@@ -92,6 +92,12 @@ public sealed record StoreRequest(long Epoch, string Table, IReadOnlyList<CellEn
 /// <summary>How many cells were newer than the replica's and were stored.</summary>
 public sealed record StoreReply(ReplyStatus Status, long Epoch, int Stored) : ClusterMessage;
 
+/// <summary>Asks a replica for the size of its local copy of a table (live items it holds, in any of its ranges).</summary>
+public sealed record TableStatsRequest(long Epoch, string Table) : EpochRequest(Epoch);
+
+/// <summary>A replica's local item, partition and byte counts of one table.</summary>
+public sealed record TableStatsReply(ReplyStatus Status, long Epoch, long ItemCount, long PartitionCount, long SizeBytes) : ClusterMessage;
+
 /// <summary>Failure detection and epoch dissemination.</summary>
 public sealed record HeartbeatRequest(long Epoch) : ClusterMessage;
 

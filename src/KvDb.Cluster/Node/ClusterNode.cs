@@ -288,6 +288,12 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
 
             case RangeDigestRequest d:
                 return new RangeDigestReply(ReplyStatus.Ok, epoch, await Replicas.DigestAsync(d.Table, d.FromToken, d.ToToken, Math.Clamp(d.Buckets, 1, 1024), ct));
+            case TableStatsRequest t:
+            {
+                var local = await Replicas.Local.Store.DescribeTableAsync(t.Table, ct);
+                return new TableStatsReply(ReplyStatus.Ok, epoch, local?.ItemCount ?? 0, local?.PartitionCount ?? 0, local?.SizeBytes ?? 0);
+            }
+
             default:
                 return new ErrorReply($"Unexpected request {request.GetType().Name}.");
         }
@@ -302,6 +308,7 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         KeyQueryRequest q => q.Query.TableName,
         RangeFetchRequest f => f.Table,
         RangeDigestRequest d => d.Table,
+        TableStatsRequest t => t.Table,
         _ => "",
     };
 
@@ -314,6 +321,7 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         KeyQueryRequest => new KeyQueryReply(status, epoch, [], null),
         RangeFetchRequest => new RangeFetchReply(status, epoch, [], false),
         RangeDigestRequest => new RangeDigestReply(status, epoch, []),
+        TableStatsRequest => new TableStatsReply(status, epoch, 0, 0, 0),
         _ => new ErrorReply(status.ToString()),
     };
 

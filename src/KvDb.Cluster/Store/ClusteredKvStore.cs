@@ -67,6 +67,54 @@ public sealed partial class ClusteredKvStore : IKvStore
     private static TableDescription Describe(ClusterConfig config, string name) =>
         new(config.FindTable(name)!, -1, -1, -1, DateTimeOffset.FromUnixTimeMilliseconds(config.CreatedAt.GetValueOrDefault(name)));
 
+    /// <summary>
+    /// The table with estimated sizes: every live member's local counts summed and divided by the replication factor
+    /// (each item is held by that many replicas), scaled up when some members did not answer. An estimate, not a
+    /// count: replicas that have not converged, and ranges a node still holds during a rebalance, make it drift a
+    /// little; -1 when no member answered.
+    /// </summary>
+    private async Task<TableDescription> DescribeWithStatsAsync(ClusterConfig config, string name, CancellationToken ct)
+    {
+        var now = _node.Runtime.Time.GetUtcNow();
+        if (_stats.TryGetValue(name, out var cached) && cached.Epoch == config.Epoch && now - cached.At < StatsLifetime)
+        {
+            return cached.Description;
+        }
+
+        var described = await GatherStatsAsync(config, name, ct);
+        if (_stats.Count > 1024)
+        {
+            _stats.Clear();
+        }
+
+        _stats[name] = (config.Epoch, now, described);
+        return described;
+    }
+
+    /// <summary>How long gathered table sizes are reused (planners describe tables on every statement).</summary>
+    private static readonly TimeSpan StatsLifetime = TimeSpan.FromSeconds(2);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Epoch, DateTimeOffset At, TableDescription Description)> _stats = new(StringComparer.Ordinal);
+
+    private async Task<TableDescription> GatherStatsAsync(ClusterConfig config, string name, CancellationToken ct)
+    {
+        var members = config.Members.Where(m => m.State != MemberState.Dead).Select(m => m.Id).ToArray();
+        var message = new TableStatsRequest(config.Epoch, name);
+        var outcome = await Quorum.GatherAsync<TableStatsReply>([members], n => n, n => _node.SendAsync(n, message, ct), r => r.Status == ReplyStatus.Ok);
+        var answered = outcome.Replies.Where(r => r.Reply.Status == ReplyStatus.Ok).Select(r => r.Reply).ToArray();
+        var plain = Describe(config, name);
+        if (answered.Length == 0)
+        {
+            return plain;
+        }
+
+        var ringMembers = config.Members.Count(m => m.State is MemberState.Normal or MemberState.Joining);
+        var replicas = (double)Math.Max(1, Math.Min(_node.Options.ReplicationFactor, ringMembers));
+        var scale = (double)members.Length / answered.Length / replicas;
+        long Estimate(Func<TableStatsReply, long> field) => (long)Math.Round(answered.Sum(field) * scale);
+        return plain with { ItemCount = Estimate(r => r.ItemCount), PartitionCount = Estimate(r => r.PartitionCount), SizeBytes = Estimate(r => r.SizeBytes) };
+    }
+
     /// <inheritdoc />
     public async ValueTask<bool> DeleteTableAsync(string tableName, CancellationToken cancellationToken = default)
     {
@@ -75,7 +123,10 @@ public sealed partial class ClusteredKvStore : IKvStore
         return applied;
     }
 
-    /// <summary>Describes a table. Item counts are not tracked cluster-wide: ItemCount, PartitionCount and SizeBytes are -1.</summary>
+    /// <summary>
+    /// Describes a table. ItemCount, PartitionCount and SizeBytes are estimates gathered from the members' local
+    /// copies (one request to each live member; see docs/cluster.md), -1 when no member answers.
+    /// </summary>
     public async ValueTask<TableDescription?> DescribeTableAsync(string tableName, CancellationToken cancellationToken = default)
     {
         TableSchema.ValidateTableName(tableName);
@@ -84,7 +135,8 @@ public sealed partial class ClusteredKvStore : IKvStore
             await _node.RefreshConfigAsync(cancellationToken);
         }
 
-        return Config.FindTable(tableName) is null ? null : Describe(Config, tableName);
+        var config = Config;
+        return config.FindTable(tableName) is null ? null : await DescribeWithStatsAsync(config, tableName, cancellationToken);
     }
 
     /// <inheritdoc />

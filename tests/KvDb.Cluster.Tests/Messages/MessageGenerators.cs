@@ -137,5 +137,7 @@ internal static class MessageGenerators
         from s in Status from e in AnyLong from n in AnyInt select (ClusterMessage)new StoreReply(s, e, n),
         AnyLong.Select(e => (ClusterMessage)new HeartbeatRequest(e)),
         AnyLong.Select(e => (ClusterMessage)new HeartbeatReply(e)),
-        Text.Select(t => (ClusterMessage)new ErrorReply(t)));
+        Text.Select(t => (ClusterMessage)new ErrorReply(t)),
+        from e in AnyLong from t in Text select (ClusterMessage)new TableStatsRequest(e, t),
+        from s in Status from e in AnyLong from i in AnyLong from p in AnyLong from b in AnyLong select (ClusterMessage)new TableStatsReply(s, e, i, p, b));
 }

@@ -35,6 +35,11 @@ public abstract class ClusterFunctionalTests
             var scan = await c.On("n2", s => s.ScanAsync(new ScanRequest("kv")).AsTask());
             Assert.Equal(20, scan.Count);
             Assert.Equal(20, scan.Items.Select(i => i["v"].AsString()).Distinct().Count());
+
+            // Sizes are estimated from the members' local copies (each item is on 3 of the 5 nodes).
+            var described = await c.On("n3", s => s.DescribeTableAsync("kv").AsTask());
+            Assert.Equal((20L, 4L), (described!.ItemCount, described.PartitionCount));
+            Assert.True(described.SizeBytes > 0);
     });
 
     [Fact]
