@@ -18,6 +18,50 @@ internal sealed partial class KvEngine
         TransactWriteItemsAsync(actions, TransactWriteOptions.Default, cancellationToken);
 
     /// <summary>The same, with up to <see cref="TransactWriteOptions.MaxActions"/> actions.</summary>
+    private static readonly TransactionCancellationReason s_noCancellation = new("None", null, null);
+
+    /// <summary>The item key an action names, for error messages (a put's is read from its item only then).</summary>
+    private static ItemKey KeyOfAction(TransactWriteItem action, TableStore table) => action switch
+    {
+        TransactPut put => new ItemKey(put.Item[table.Schema.PartitionKey.Name], table.Schema.SortKey is { } sk ? put.Item[sk.Name] : null),
+        TransactUpdate update => update.Key,
+        TransactDelete delete => delete.Key,
+        TransactConditionCheck check => check.Key,
+        _ => default,
+    };
+
+    /// <summary>The distinct lock stripes of the prepared actions, in ascending order (the global lock order).</summary>
+    private static int[] StripesOf((TableStore Table, byte[] Pk, byte[]? Sk, int Hash)[] prepared)
+    {
+        if (prepared.Length == 1)
+        {
+            return [StripedLocks.StripeOf(prepared[0].Table.Id, prepared[0].Hash)];
+        }
+
+        var marked = new bool[StripedLocks.Count];
+        var count = 0;
+        foreach (var p in prepared)
+        {
+            ref var mark = ref marked[StripedLocks.StripeOf(p.Table.Id, p.Hash)];
+            if (!mark)
+            {
+                mark = true;
+                count++;
+            }
+        }
+
+        var stripes = new int[count];
+        for (int s = 0, n = 0; n < count; s++)
+        {
+            if (marked[s])
+            {
+                stripes[n++] = s;
+            }
+        }
+
+        return stripes;
+    }
+
     public async ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, TransactWriteOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actions);
@@ -25,7 +69,7 @@ internal sealed partial class KvEngine
         options.CheckCount(actions.Count);
 
         // Validate and encode everything before taking a lock: bad input changes nothing.
-        var prepared = new (TableStore Table, byte[] Pk, byte[]? Sk, int Hash, ItemKey Key)[actions.Count];
+        var prepared = new (TableStore Table, byte[] Pk, byte[]? Sk, int Hash)[actions.Count];
         var seen = new HashSet<ItemIdentity>(actions.Count);
         for (var i = 0; i < actions.Count; i++)
         {
@@ -33,29 +77,24 @@ internal sealed partial class KvEngine
             var table = Table(action.TableName);
             byte[] pk;
             byte[]? sk;
-            ItemKey key;
             switch (action)
             {
                 case TransactPut put:
                     ArgumentNullException.ThrowIfNull(put.Item);
                     (pk, sk) = EncodeItemKey(table, put.Item);
                     CheckItemSize(table, put.Item, pk);
-                    key = new ItemKey(put.Item[table.Schema.PartitionKey.Name], table.Schema.SortKey is { } skAttribute ? put.Item[skAttribute.Name] : null);
                     break;
                 case TransactUpdate update:
                     update.Update.CheckKeyNotUpdated(table.Schema, $"Transaction action {i} on table \"{table.Name}\"");
 
                     (pk, sk) = EncodeKey(table, update.Key);
-                    key = update.Key;
                     break;
                 case TransactDelete delete:
                     (pk, sk) = EncodeKey(table, delete.Key);
-                    key = delete.Key;
                     break;
                 case TransactConditionCheck check:
                     ArgumentNullException.ThrowIfNull(check.Condition);
                     (pk, sk) = EncodeKey(table, check.Key);
-                    key = check.Key;
                     break;
                 default:
                     throw new ArgumentException($"Unknown transaction action {action.GetType().Name}.", nameof(actions));
@@ -64,13 +103,13 @@ internal sealed partial class KvEngine
             if (!seen.Add(IdentityOf(table, pk, sk)))
             {
                 throw new KvDbException(KvErrorCode.InvalidQuery,
-                    $"Transaction action {i} touches the item {key} of table \"{table.Name}\" that an earlier action already touches; each item may appear once.");
+                    $"Transaction action {i} touches the item {KeyOfAction(action, table)} of table \"{table.Name}\" that an earlier action already touches; each item may appear once.");
             }
 
-            prepared[i] = (table, pk, sk, HashIndex.Hash(pk), key);
+            prepared[i] = (table, pk, sk, HashIndex.Hash(pk));
         }
 
-        var stripes = prepared.Select(p => StripedLocks.StripeOf(p.Table.Id, p.Hash)).Distinct().Order().ToArray();
+        var stripes = StripesOf(prepared);
         var taken = 0;
         try
         {
@@ -80,12 +119,12 @@ internal sealed partial class KvEngine
                 taken++;
             }
 
-            var reasons = new TransactionCancellationReason[actions.Count];
-            var failed = false;
-            var mutations = new List<Mutation>(actions.Count);
+            TransactionCancellationReason[]? reasons = null; // built on the first failing condition
+            var mutations = new Mutation[actions.Count];
+            var mutationCount = 0;
             for (var i = 0; i < actions.Count; i++)
             {
-                var (table, pk, sk, hash, key) = prepared[i];
+                var (table, pk, sk, hash) = prepared[i];
                 EnsureLive(table);
                 var physical = table.GetRecordFast(pk, sk ?? default);
                 var current = Visible(table, physical);
@@ -100,23 +139,27 @@ internal sealed partial class KvEngine
                 };
                 if (condition is not null && !condition.Evaluate(currentItem ?? Item.Empty))
                 {
-                    failed = true;
+                    if (reasons is null)
+                    {
+                        reasons = new TransactionCancellationReason[actions.Count];
+                        Array.Fill(reasons, s_noCancellation);
+                    }
+
                     reasons[i] = new TransactionCancellationReason("ConditionalCheckFailed",
-                        $"The condition of action {i} on table \"{table.Name}\", key {key}, does not hold.", currentItem);
+                        $"The condition of action {i} on table \"{table.Name}\", key {KeyOfAction(actions[i], table)}, does not hold.", currentItem);
                     continue;
                 }
 
-                reasons[i] = new TransactionCancellationReason("None", null, null);
                 switch (actions[i])
                 {
                     case TransactPut put:
                     {
                         var record = table.BuildRecord(pk, sk, put.Item);
-                        mutations.Add(new Mutation
+                        mutations[mutationCount++] = new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
                             NewRecord = record, OldRecord = physical,
-                        });
+                        };
                         break;
                     }
 
@@ -129,38 +172,38 @@ internal sealed partial class KvEngine
                         }
                         catch (KvDbException e)
                         {
-                            throw new KvDbException(e.Code, $"Transaction action {i} on table \"{table.Name}\", key {key}: {e.Message}", e);
+                            throw new KvDbException(e.Code, $"Transaction action {i} on table \"{table.Name}\", key {update.Key}: {e.Message}", e);
                         }
 
                         var newItem = Item.FromMap(outcome.Attributes);
                         CheckItemSize(table, newItem, pk);
-                        mutations.Add(new Mutation
+                        mutations[mutationCount++] = new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Put,
                             NewRecord = table.BuildRecord(pk, sk, newItem),
                             OldRecord = physical,
-                        });
+                        };
                         break;
                     }
 
                     case TransactDelete when physical is not null:
-                        mutations.Add(new Mutation
+                        mutations[mutationCount++] = new Mutation
                         {
                             Table = table, Pk = pk, Sk = sk, Hash = hash, Kind = ChangeKind.Delete,
                             OldRecord = physical,
-                        });
+                        };
                         break;
                 }
             }
 
-            if (failed)
+            if (reasons is not null)
             {
                 return new TransactWriteResult(false, reasons);
             }
 
-            if (mutations.Count > 0)
+            if (mutationCount > 0)
             {
-                await CommitAsync([.. mutations]).ConfigureAwait(false);
+                await CommitAsync(mutationCount == mutations.Length ? mutations : mutations[..mutationCount]).ConfigureAwait(false);
             }
 
             return new TransactWriteResult(true, []);

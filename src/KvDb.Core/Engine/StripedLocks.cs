@@ -9,6 +9,9 @@ namespace KvDb.Engine;
 internal sealed class StripedLocks
 {
     private const int StripeCount = 4096; // a power of two
+
+    /// <summary>How many stripes there are (stripe numbers run from 0 to Count - 1).</summary>
+    public const int Count = StripeCount;
     private readonly SemaphoreSlim[] _stripes = new SemaphoreSlim[StripeCount];
 
     public StripedLocks()
