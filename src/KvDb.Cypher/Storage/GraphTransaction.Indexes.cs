@@ -205,20 +205,11 @@ internal sealed partial class GraphTransaction
                 continue;
             }
 
-            ItemKey? start = null;
-            do
+            count += await CountAsync(new QueryRequest(Table)
             {
-                var page = await Store.QueryAsync(new QueryRequest(Table)
-                {
-                    PartitionKey = AttributeValue.FromString(IndexKeys.Partition(index.Id)),
-                    SortKeyCondition = KeyCondition.Between(AttributeValue.FromString(range.Low), AttributeValue.FromString(range.High)),
-                    ExclusiveStartKey = start,
-                    CountOnly = true,
-                }, cancellationToken).ConfigureAwait(false);
-                count += page.Count;
-                start = page.LastEvaluatedKey;
-            }
-            while (start is not null);
+                PartitionKey = AttributeValue.FromString(IndexKeys.Partition(index.Id)),
+                SortKeyCondition = KeyCondition.Between(AttributeValue.FromString(range.Low), AttributeValue.FromString(range.High)),
+            }).ConfigureAwait(false);
         }
 
         return count;

@@ -393,26 +393,27 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         for (var t = 0; t < Math.Max(1, types.Count); t++)
         {
             var type = types.Count == 0 ? null : types[t];
-            if (type is not null && IndexOf(types, type) < t)
+            if (type is null || IndexOf(types, type) == t) // a repeated type counts once
             {
-                continue; // a repeated type
+                count += await CountAsync(new QueryRequest(Table) { PartitionKey = pk, SortKeyCondition = GraphKeys.PrefixCondition(dir, type) }).ConfigureAwait(false);
             }
-
-            ItemKey? start = null;
-            do
-            {
-                var page = await Store.QueryAsync(new QueryRequest(Table)
-                {
-                    PartitionKey = pk,
-                    SortKeyCondition = GraphKeys.PrefixCondition(dir, type),
-                    ExclusiveStartKey = start,
-                    CountOnly = true,
-                }, cancellationToken).ConfigureAwait(false);
-                count += page.Count;
-                start = page.LastEvaluatedKey;
-            }
-            while (start is not null);
         }
+
+        return count;
+    }
+
+    /// <summary>The number of items a query selects, counted by Core page by page.</summary>
+    private async ValueTask<long> CountAsync(QueryRequest query)
+    {
+        long count = 0;
+        ItemKey? start = null;
+        do
+        {
+            var page = await Store.QueryAsync(query with { ExclusiveStartKey = start, CountOnly = true }, cancellationToken).ConfigureAwait(false);
+            count += page.Count;
+            start = page.LastEvaluatedKey;
+        }
+        while (start is not null);
 
         return count;
     }
