@@ -10,7 +10,8 @@ namespace KvDb.Benchmarks;
 /// <c>dotnet run -c Release -- cluster-rebalance [items]</c> the rate of adding a fourth node to a loaded 3-node cluster;
 /// <c>dotnet run -c Release -- cluster-sim100 [nodes] [items]</c> a node join in a simulated 100-node cluster;
 /// <c>dotnet run -c Release -- cluster-breakdown</c> where the time of one clustered point operation goes;
-/// <c>dotnet run -c Release -- server-latency [requests]</c> KvDb.Server's sequential HTTP /set (req/s, p50, p99) and /sql join timings.
+/// <c>dotnet run -c Release -- server-latency [requests]</c> KvDb.Server's sequential HTTP /set (req/s, p50, p99) and /sql join timings;
+/// <c>dotnet run -c Release -- sql-timing [groupby|join|all] [runs]</c> a quick Stopwatch comparison of the SQL GROUP BY and join cases with SQLite.
 /// </summary>
 public static class Program
 {
@@ -52,6 +53,12 @@ public static class Program
         if (args.Length > 0 && string.Equals(args[0], "server-latency", StringComparison.OrdinalIgnoreCase))
         {
             Server.ServerLatencyMeasurement.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+            return 0;
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "sql-timing", StringComparison.OrdinalIgnoreCase))
+        {
+            Sql.SqlTimingMeasurement.Run(Console.Out, args.Length > 1 ? args[1] : "all", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
             return 0;
         }
 

@@ -234,6 +234,16 @@ public sealed partial class SqlEngine
             CheckedSequence = sequence,
         };
 
+        if (plan is not null && entry.PointRead is null)
+        {
+            // After the point-read shape was looked for: that path reads whole items itself.
+            Optimization.Rules.ColumnPruningRule.Apply(plan);
+            foreach (var (_, sub, _) in entry.Subqueries)
+            {
+                Optimization.Rules.ColumnPruningRule.Apply(sub);
+            }
+        }
+
         if (text.Length <= ParseCacheMaxText)
         {
             if (_plans.Count >= PlanCacheEntries)

@@ -22,7 +22,11 @@ internal sealed class AggregateSpec(string name, BoundExpr? argument, bool disti
     public override string ToString() => Argument is null ? $"{Name}(*)" : $"{Name}({(Distinct ? "DISTINCT " : "")}{Argument})";
 }
 
-/// <summary>The running state of one aggregate for one group. Sums are exact (<see cref="KvNumber"/>).</summary>
+/// <summary>
+/// The running state of one aggregate for one group. Sums are exact: integer values that fit a <see cref="long"/> are
+/// added in a <see cref="long"/> (moved into the <see cref="KvNumber"/> part before it would overflow), other values in
+/// a <see cref="KvNumber"/>; the result is their exact sum, as adding every value as a <see cref="KvNumber"/> gives.
+/// </summary>
 internal sealed class Accumulator(AggregateSpec spec)
 {
     private readonly HashSet<AttributeValue>? _seen = spec.Distinct ? [] : null;
@@ -30,25 +34,28 @@ internal sealed class Accumulator(AggregateSpec spec)
     // The function, decided once: this runs for every input row of every group.
     private readonly Function _function = spec.Name switch
     {
-        "SUM" or "AVG" => Function.Sum,
+        "SUM" => Function.Sum,
+        "AVG" => Function.Avg,
         "MIN" => Function.Min,
         "MAX" => Function.Max,
         _ => Function.Count,
     };
 
+    private readonly BoundExpr? _argument = spec.Argument;
     private long _count;
+    private long _integerSum;
     private KvNumber _sum;
     private AttributeValue? _best;
 
     public void Add(AttributeValue?[] row, ExecContext ctx)
     {
-        if (spec.Argument is null)
+        if (_argument is null)
         {
             _count++;
             return;
         }
 
-        var v = spec.Argument.Eval(row, ctx);
+        var v = _argument.Eval(row, ctx);
         if (v is null || (_seen is not null && !_seen.Add(v)))
         {
             return;
@@ -57,8 +64,25 @@ internal sealed class Accumulator(AggregateSpec spec)
         _count++;
         switch (_function)
         {
-            case Function.Sum:
-                _sum += SqlValues.Number(v, spec.Name);
+            case Function.Sum or Function.Avg:
+                var n = SqlValues.Number(v, spec.Name);
+                if (n.TryToInt64(out var integer))
+                {
+                    var total = unchecked(_integerSum + integer);
+                    if (((_integerSum ^ total) & (integer ^ total)) < 0)
+                    {
+                        // The long would overflow: keep what it holds in the exact part.
+                        _sum += _integerSum;
+                        total = integer;
+                    }
+
+                    _integerSum = total;
+                }
+                else
+                {
+                    _sum += n;
+                }
+
                 break;
             case Function.Min or Function.Max:
                 if (_best is null)
@@ -83,18 +107,21 @@ internal sealed class Accumulator(AggregateSpec spec)
         }
     }
 
-    public AttributeValue? Result() => spec.Name switch
+    public AttributeValue? Result() => _function switch
     {
-        "COUNT" => AttributeValue.FromNumber(_count),
-        "SUM" => _count == 0 ? null : AttributeValue.FromNumber(_sum),
-        "AVG" => _count == 0 ? null : AttributeValue.FromNumber(_sum / _count),
+        Function.Count => AttributeValue.FromNumber(_count),
+        Function.Sum => _count == 0 ? null : AttributeValue.FromNumber(Sum()),
+        Function.Avg => _count == 0 ? null : AttributeValue.FromNumber(Sum() / _count),
         _ => _best,
     };
+
+    private KvNumber Sum() => _sum.IsZero ? _integerSum : _sum + _integerSum;
 
     private enum Function : byte
     {
         Count,
         Sum,
+        Avg,
         Min,
         Max,
     }

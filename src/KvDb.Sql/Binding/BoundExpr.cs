@@ -25,7 +25,10 @@ internal abstract class BoundExpr
     public abstract override string ToString();
 
     /// <summary>A copy reading slot <c>map(s)</c> wherever this reads slot <c>s</c> (to move a predicate below a join).</summary>
-    public abstract BoundExpr WithSlots(Func<int, int> map);
+    public BoundExpr WithSlots(Func<int, int> map) => WithColumns(c => new BoundColumn(map(c.Slot), c.Path, c.Display));
+
+    /// <summary>A copy with every column reference (here and in children) replaced by <paramref name="map"/>'s result.</summary>
+    public abstract BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map);
 
     /// <summary>Applies <paramref name="test"/> to each element of a multi value and ORs the results (three-valued).</summary>
     protected static AttributeValue? Any(AttributeValue? multi, Func<AttributeValue?, AttributeValue?> test)
@@ -55,7 +58,7 @@ internal abstract class BoundExpr
 
 internal sealed class BoundLiteral(AttributeValue? value) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => this;
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => this;
 
     public AttributeValue? Value { get; } = SqlValues.Normalize(value);
 
@@ -74,7 +77,7 @@ internal sealed class BoundParameter(int index, ParameterExpr syntax) : BoundExp
 
     public ParameterExpr Syntax { get; } = syntax;
 
-    public override BoundExpr WithSlots(Func<int, int> map) => this;
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => this;
 
     public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx) => ctx.Parameters![Index];
 
@@ -84,7 +87,10 @@ internal sealed class BoundParameter(int index, ParameterExpr syntax) : BoundExp
 /// <summary>A column (slot) or a path inside a document column.</summary>
 internal sealed class BoundColumn(int slot, PathStep[] path, string display) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundColumn(map(Slot), Path, Display);
+    // Read on every evaluation: computed once.
+    private readonly bool _multi = path.Any(s => s.IsAnyElement);
+
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => map(this);
 
     public int Slot { get; } = slot;
 
@@ -92,7 +98,7 @@ internal sealed class BoundColumn(int slot, PathStep[] path, string display) : B
 
     public string Display { get; } = display;
 
-    public override bool IsMulti => Path.Any(s => s.IsAnyElement);
+    public override bool IsMulti => _multi;
 
     public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx)
     {
@@ -172,7 +178,7 @@ internal sealed class BoundColumn(int slot, PathStep[] path, string display) : B
 
 internal sealed class BoundUnary(UnaryOp op, BoundExpr operand) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundUnary(op, operand.WithSlots(map));
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundUnary(op, operand.WithColumns(map));
 
     public override IEnumerable<BoundExpr> Children => [operand];
 
@@ -193,7 +199,7 @@ internal sealed class BoundUnary(UnaryOp op, BoundExpr operand) : BoundExpr
 
 internal sealed class BoundBinary(BinaryOp op, BoundExpr left, BoundExpr right) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundBinary(Op, Left.WithSlots(map), Right.WithSlots(map));
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundBinary(Op, Left.WithColumns(map), Right.WithColumns(map));
 
     public BinaryOp Op { get; } = op;
 
@@ -255,7 +261,7 @@ internal sealed class BoundBinary(BinaryOp op, BoundExpr left, BoundExpr right) 
 
 internal sealed class BoundBetween(BoundExpr operand, BoundExpr low, BoundExpr high, bool negated) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundBetween(operand.WithSlots(map), low.WithSlots(map), high.WithSlots(map), negated);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundBetween(operand.WithColumns(map), low.WithColumns(map), high.WithColumns(map), negated);
 
     public override IEnumerable<BoundExpr> Children => [operand, low, high];
 
@@ -299,7 +305,7 @@ internal sealed class BoundOuterRef(int index, string display) : BoundExpr
 {
     public int Index { get; } = index;
 
-    public override BoundExpr WithSlots(Func<int, int> map) => this;
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => this;
 
     public override AttributeValue? Eval(AttributeValue?[] row, ExecContext ctx) => ctx.Outer![Index];
 
@@ -310,8 +316,8 @@ internal sealed class BoundOuterRef(int index, string display) : BoundExpr
 internal sealed class BoundIn(BoundExpr operand, IReadOnlyList<BoundExpr>? values, int subquery, bool negated, IReadOnlyList<BoundExpr>? arguments = null)
     : BoundExpr, ISubqueryNode
 {
-    public override BoundExpr WithSlots(Func<int, int> map) =>
-        new BoundIn(operand.WithSlots(map), values?.Select(v => v.WithSlots(map)).ToList(), subquery, negated, [.. Arguments.Select(a => a.WithSlots(map))]);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) =>
+        new BoundIn(operand.WithColumns(map), values?.Select(v => v.WithColumns(map)).ToList(), subquery, negated, [.. Arguments.Select(a => a.WithColumns(map))]);
 
     public int SubqueryId => subquery;
 
@@ -377,7 +383,7 @@ internal sealed class BoundIn(BoundExpr operand, IReadOnlyList<BoundExpr>? value
 
 internal sealed class BoundLike(BoundExpr operand, BoundExpr pattern, bool negated) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundLike(operand.WithSlots(map), pattern.WithSlots(map), negated);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundLike(operand.WithColumns(map), pattern.WithColumns(map), negated);
 
     public BoundExpr Operand => operand;
 
@@ -415,7 +421,7 @@ internal sealed class BoundLike(BoundExpr operand, BoundExpr pattern, bool negat
 
 internal sealed class BoundIsNull(BoundExpr operand, bool negated) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundIsNull(operand.WithSlots(map), negated);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundIsNull(operand.WithColumns(map), negated);
 
     public override IEnumerable<BoundExpr> Children => [operand];
 
@@ -431,8 +437,8 @@ internal sealed class BoundIsNull(BoundExpr operand, bool negated) : BoundExpr
 
 internal sealed class BoundCase(BoundExpr? operand, IReadOnlyList<(BoundExpr When, BoundExpr Then)> whens, BoundExpr? otherwise) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) =>
-        new BoundCase(operand?.WithSlots(map), [.. whens.Select(w => (w.When.WithSlots(map), w.Then.WithSlots(map)))], otherwise?.WithSlots(map));
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) =>
+        new BoundCase(operand?.WithColumns(map), [.. whens.Select(w => (w.When.WithColumns(map), w.Then.WithColumns(map)))], otherwise?.WithColumns(map));
 
     public override IEnumerable<BoundExpr> Children =>
         [.. operand is null ? [] : new[] { operand }, .. whens.SelectMany(w => new[] { w.When, w.Then }), .. otherwise is null ? [] : new[] { otherwise }];
@@ -479,7 +485,7 @@ internal sealed class BoundCase(BoundExpr? operand, IReadOnlyList<(BoundExpr Whe
 
 internal sealed class BoundCast(BoundExpr operand, SqlType type) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundCast(operand.WithSlots(map), type);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundCast(operand.WithColumns(map), type);
 
     public override IEnumerable<BoundExpr> Children => [operand];
 
@@ -557,7 +563,7 @@ internal sealed class BoundCast(BoundExpr operand, SqlType type) : BoundExpr
 /// <summary>A scalar subquery (one column, at most one row) or EXISTS.</summary>
 internal sealed class BoundSubquery(int id, bool exists, IReadOnlyList<BoundExpr>? arguments = null) : BoundExpr, ISubqueryNode
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundSubquery(id, exists, [.. Arguments.Select(a => a.WithSlots(map))]);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundSubquery(id, exists, [.. Arguments.Select(a => a.WithColumns(map))]);
 
     public int SubqueryId => id;
 

@@ -5,7 +5,7 @@ namespace KvDb.Sql.Binding;
 /// <summary>A call of a scalar function.</summary>
 internal sealed class BoundFunction(string name, IReadOnlyList<BoundExpr> args) : BoundExpr
 {
-    public override BoundExpr WithSlots(Func<int, int> map) => new BoundFunction(name, [.. args.Select(a => a.WithSlots(map))]);
+    public override BoundExpr WithColumns(Func<BoundColumn, BoundExpr> map) => new BoundFunction(name, [.. args.Select(a => a.WithColumns(map))]);
 
     /// <summary>Scalar functions and their argument counts (min, max).</summary>
     public static readonly IReadOnlyDictionary<string, (int Min, int Max)> Known = new Dictionary<string, (int, int)>(StringComparer.Ordinal)

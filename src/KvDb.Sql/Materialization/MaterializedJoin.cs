@@ -4,22 +4,41 @@ namespace KvDb.Sql.Materialization;
 
 /// <summary>
 /// A materialized join: a left-deep chain of INNER JOINs of tables on column equalities, whose result is kept in the
-/// Core table <see cref="StorageTable"/>. A stored row holds each source's whole item (attribute <c>s0</c>, <c>s1</c>,
-/// ...) and each source's key as text (<c>k0</c>, <c>k1</c>, ..., each with a Core index) so that a change to one
-/// source item finds the rows it contributes to. Its row layout equals the join's (one slot per source), so a query
-/// that asks for the same join reads the stored rows instead of joining.
+/// Core table <see cref="StorageTable"/>. A stored row holds each source's item and each source's key as text
+/// (<c>k0</c>, <c>k1</c>, ..., each with a Core index) so that a change to one source item finds the rows it
+/// contributes to. Its row layout equals the join's (one slot per source), so a query that asks for the same join
+/// reads the stored rows instead of joining.
 /// </summary>
+/// <remarks>
+/// Two storage formats: <see cref="Flat"/> (joins created since format 2) stores attribute <c>a</c> of source
+/// <c>i</c> as the top-level attribute <c>s{i}.a</c> (<see cref="FlatName"/>), so a query reads just the attributes it
+/// uses with <see cref="Item.Get"/>; the first format stored each source's whole item as one map attribute
+/// <c>s{i}</c>, which must be decoded whole to read one column. Joins keep the format they were created with.
+/// </remarks>
 internal sealed class MaterializedJoin
 {
-    private MaterializedJoin(string name, IReadOnlyList<(string Table, string Alias)> sources, IReadOnlyList<HashSet<string>> steps, SelectQuery query)
+    /// <summary>The <c>format</c> value of the catalog entry of a join stored <see cref="Flat"/>.</summary>
+    public const int FlatFormat = 2;
+
+    private MaterializedJoin(string name, IReadOnlyList<(string Table, string Alias)> sources, IReadOnlyList<HashSet<string>> steps, SelectQuery query, bool flat)
     {
         Name = name;
         Sources = sources;
         Steps = steps;
         Query = query;
+        Flat = flat;
     }
 
     public string Name { get; }
+
+    /// <summary>Whether stored rows hold one top-level attribute per source attribute (see remarks).</summary>
+    public bool Flat { get; }
+
+    /// <summary>The prefix of source <paramref name="source"/>'s attributes in the flat format: <c>s{i}.</c>.</summary>
+    public static string FlatPrefix(int source) => "s" + source.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
+
+    /// <summary>The stored name of attribute <paramref name="attribute"/> of source <paramref name="source"/> in the flat format.</summary>
+    public static string FlatName(int source, string attribute) => FlatPrefix(source) + attribute;
 
     /// <summary>The joined tables in slot order, with the aliases the definition used.</summary>
     public IReadOnlyList<(string Table, string Alias)> Sources { get; }
@@ -120,12 +139,13 @@ internal sealed class MaterializedJoin
         }
     }
 
-    public static MaterializedJoin Create(string name, TableRef from)
+    /// <summary>A join over <paramref name="from"/>; <paramref name="flat"/> false only for joins stored in the first format.</summary>
+    public static MaterializedJoin Create(string name, TableRef from, bool flat = true)
     {
         var analysis = Analyze(from) ?? ThrowHelper.Error<(List<(string, string)>, List<HashSet<string>>)>(SqlErrorCode.InvalidStatement,
             "A materialized join needs FROM t1 INNER JOIN t2 ON t1.a = t2.b [INNER JOIN ...] with distinct aliases and column equalities in ON");
         var query = new SelectQuery(false, ValueList.Of<SelectItem>(new StarItem(null)), from, null, ValueList<SqlExpr>.Empty, null);
-        return new MaterializedJoin(name, analysis.Item1, analysis.Item2, query);
+        return new MaterializedJoin(name, analysis.Item1, analysis.Item2, query, flat);
     }
 
     /// <summary>

@@ -54,7 +54,9 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                 {
                     var name = item["object"].AsString();
                     var query = (SelectStatement)SqlParser.ParseStatement(item["sql"].AsString());
-                    loaded[name] = (MaterializedJoin.Create(name, ((SelectQuery)query.Query).From!), item["applied"].AsNumber().ToInt64());
+                    // Entries without a format were written before the flat format existed.
+                    var flat = item.Get("format") is { Kind: AttributeKind.Number } format && format.AsNumber() == MaterializedJoin.FlatFormat;
+                    loaded[name] = (MaterializedJoin.Create(name, ((SelectQuery)query.Query).From!, flat), item["applied"].AsNumber().ToInt64());
                 }
             }
 
@@ -121,9 +123,16 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         }
     }
 
-    private ValueTask<WriteResult> SaveAsync(MaterializedJoin join, long applied, CancellationToken ct) =>
-        store.PutItemAsync(new PutItemRequest(SqlCatalog.TableName, Item.Create()
-            .Set("object", join.Name).Set("entry", EntryName).Set("sql", join.Query.ToString()).Set("applied", applied).Build()), ct);
+    private ValueTask<WriteResult> SaveAsync(MaterializedJoin join, long applied, CancellationToken ct)
+    {
+        var entry = Item.Create().Set("object", join.Name).Set("entry", EntryName).Set("sql", join.Query.ToString()).Set("applied", applied);
+        if (join.Flat)
+        {
+            entry.Set("format", MaterializedJoin.FlatFormat);
+        }
+
+        return store.PutItemAsync(new PutItemRequest(SqlCatalog.TableName, entry.Build()), ct);
+    }
 
     /// <summary>
     /// Recomputes everything; returns the sequence the result is current as of (at least). Stored rows that are still
@@ -204,6 +213,12 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             sourceKeys[i] = await TableKeyAsync(join.Sources[i].Table, ct).ConfigureAwait(false);
         }
 
+        if (join.Flat)
+        {
+            BuildFlatRows(join, rows, sourceKeys, into);
+            return;
+        }
+
         foreach (var row in rows)
         {
             var builder = Item.Create();
@@ -218,6 +233,53 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
 
             var key = string.Join("\u001f", keys);
             into[key] = builder.Set("key", key).Build();
+        }
+    }
+
+    /// <summary>
+    /// The flat format: the sources' attributes first (<c>s{i}.name</c>, in source order, so the attributes queries read
+    /// come before the key texts a reader skips), then <c>k0</c>, <c>k1</c>, ... and the row key.
+    /// </summary>
+    private static void BuildFlatRows(MaterializedJoin join, List<AttributeValue?[]> rows, (string Pk, string? Sk)[] sourceKeys, Dictionary<string, Item> into)
+    {
+        var sources = join.Sources.Count;
+        var prefixes = new string[sources];
+        var keyNames = new string[sources];
+        for (var i = 0; i < sources; i++)
+        {
+            prefixes[i] = MaterializedJoin.FlatPrefix(i);
+            keyNames[i] = "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var names = new Dictionary<(int, string), string>();
+        var attributes = new List<KeyValuePair<string, AttributeValue>>();
+        foreach (var row in rows)
+        {
+            attributes.Clear();
+            var keys = new string[sources];
+            for (var i = 0; i < sources; i++)
+            {
+                var map = row[i]!.AsMap();
+                keys[i] = new ItemKey(map[sourceKeys[i].Pk], sourceKeys[i].Sk is { } sk ? map[sk] : null).ToString();
+                foreach (var (name, value) in map)
+                {
+                    if (!names.TryGetValue((i, name), out var flatName))
+                    {
+                        names[(i, name)] = flatName = prefixes[i] + name;
+                    }
+
+                    attributes.Add(new(flatName, value));
+                }
+            }
+
+            for (var i = 0; i < sources; i++)
+            {
+                attributes.Add(new(keyNames[i], AttributeValue.FromString(keys[i])));
+            }
+
+            var key = string.Join("\u001f", keys);
+            attributes.Add(new("key", AttributeValue.FromString(key)));
+            into[key] = Item.FromAttributes(attributes);
         }
     }
 

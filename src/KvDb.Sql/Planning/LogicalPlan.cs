@@ -92,7 +92,13 @@ internal sealed class LogicalScan(TableInfo table, string alias) : LogicalPlan
     /// <summary>Stop after this many rows (only set when nothing above can reject rows).</summary>
     public int? Limit { get; set; }
 
-    public override int Width => 1;
+    /// <summary>
+    /// The top-level attributes the query reads, one slot each in this order (read one by one, so the rest of the
+    /// item is never decoded); null for the whole item as a map in one slot. Set by <c>ColumnPruningRule</c>.
+    /// </summary>
+    public string[]? Columns { get; set; }
+
+    public override int Width => Columns?.Length ?? 1;
 
     public override IReadOnlyList<LogicalPlan> Inputs => [];
 
@@ -160,7 +166,7 @@ internal sealed class LogicalProject(LogicalPlan input, IReadOnlyList<BoundExpr>
 {
     public LogicalPlan Input { get; set; } = input;
 
-    public IReadOnlyList<BoundExpr> Exprs { get; } = exprs;
+    public IReadOnlyList<BoundExpr> Exprs { get; set; } = exprs;
 
     public IReadOnlyList<string> Names { get; } = names;
 
@@ -196,7 +202,7 @@ internal sealed class LogicalJoin(LogicalPlan left, LogicalPlan right, JoinKind 
     public JoinKind Kind { get; } = kind;
 
     /// <summary>The whole ON condition (checked on every candidate pair).</summary>
-    public BoundExpr? Condition { get; } = condition;
+    public BoundExpr? Condition { get; set; } = condition;
 
     /// <summary>Equality keys found in ON: left-side and right-side expressions (right ones read right-relative slots).</summary>
     public List<(BoundExpr Left, BoundExpr Right)> EquiKeys { get; } = [];
@@ -231,9 +237,9 @@ internal sealed class LogicalAggregate(LogicalPlan input, IReadOnlyList<BoundExp
 {
     public LogicalPlan Input { get; set; } = input;
 
-    public IReadOnlyList<BoundExpr> Keys { get; } = keys;
+    public IReadOnlyList<BoundExpr> Keys { get; set; } = keys;
 
-    public IReadOnlyList<AggregateSpec> Aggregates { get; } = aggregates;
+    public IReadOnlyList<AggregateSpec> Aggregates { get; set; } = aggregates;
 
     public override int Width => Keys.Count + Aggregates.Count;
 
@@ -247,7 +253,7 @@ internal sealed class LogicalSort(LogicalPlan input, IReadOnlyList<(BoundExpr Ke
 {
     public LogicalPlan Input { get; set; } = input;
 
-    public IReadOnlyList<(BoundExpr Key, bool Descending)> Keys { get; } = keys;
+    public IReadOnlyList<(BoundExpr Key, bool Descending)> Keys { get; set; } = keys;
 
     public override int Width => Input.Width;
 
@@ -297,12 +303,35 @@ internal sealed class LogicalUnion(LogicalPlan left, LogicalPlan right, bool all
     public override string Describe() => All ? "UnionAll" : "Union";
 }
 
-/// <summary>Reads the stored rows of a materialized join: one slot per joined table, like the join it replaces.</summary>
+/// <summary>
+/// Reads the stored rows of a materialized join: one slot per joined table, like the join it replaces, or (after
+/// <c>ColumnPruningRule</c>) for each table the slots of the attributes the query reads.
+/// </summary>
 internal sealed class LogicalMaterializedScan(Materialization.MaterializedJoin join) : LogicalPlan
 {
     public Materialization.MaterializedJoin Join { get; } = join;
 
-    public override int Width => Join.Sources.Count;
+    /// <summary>Per joined table: the attributes read (one slot each), or null for the whole item in one slot.</summary>
+    public string[]?[]? Columns { get; set; }
+
+    public override int Width
+    {
+        get
+        {
+            if (Columns is null)
+            {
+                return Join.Sources.Count;
+            }
+
+            var width = 0;
+            foreach (var columns in Columns)
+            {
+                width += columns?.Length ?? 1;
+            }
+
+            return width;
+        }
+    }
 
     public override IReadOnlyList<LogicalPlan> Inputs => [];
 

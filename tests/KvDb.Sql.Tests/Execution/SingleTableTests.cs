@@ -195,7 +195,7 @@ public sealed class SingleTableTests : IAsyncLifetime
         Assert.Contains("filter:", plan[2], StringComparison.Ordinal);
         Assert.Equal(["Ted"], await _db.RowsAsync("SELECT name FROM people WHERE id = 'p1' AND age > 3"));
         var scan = await _db.RowsAsync("EXPLAIN SELECT name FROM people LIMIT 2");
-        Assert.Equal("    Scan people project: id, name limit: 2", scan[2]);
+        Assert.Equal("    Scan people limit: 2", scan[2]);
     }
 
     [Fact]

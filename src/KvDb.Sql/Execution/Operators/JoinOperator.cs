@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using KvDb.Sql.Ast;
+using KvDb.Sql.Binding;
 using KvDb.Sql.Planning;
 
 namespace KvDb.Sql.Execution.Operators;
@@ -30,49 +32,133 @@ internal static class JoinOperator
     private static bool MatchesRest(LogicalJoin join, AttributeValue?[] row, ExecContext ctx) =>
         join.EquiKeys.Count == 0 ? Matches(join, row, ctx) : join.Residual is null || SqlValues.Truth(join.Residual.Eval(row, ctx), "ON") == true;
 
-    /// <summary>Join keys of one side; null when any key is NULL (NULL never equals anything).</summary>
-    private static RowKey? Keys(LogicalJoin join, AttributeValue?[] combined, bool left, ExecContext ctx)
+    /// <summary>
+    /// The equality keys of one side, reading that side's own rows (the right side's expressions are renumbered from
+    /// the combined row to the right row once per join), so that keys are computed without building a combined row.
+    /// </summary>
+    private static BoundExpr[] SideKeys(LogicalJoin join, bool left)
     {
-        var keys = new AttributeValue?[join.EquiKeys.Count];
+        var lw = join.Left.Width;
+        var keys = new BoundExpr[join.EquiKeys.Count];
         for (var i = 0; i < keys.Length; i++)
         {
-            var v = (left ? join.EquiKeys[i].Left : join.EquiKeys[i].Right).Eval(combined, ctx);
-            if (v is null)
-            {
-                return null;
-            }
-
-            keys[i] = v;
+            keys[i] = left ? join.EquiKeys[i].Left : join.EquiKeys[i].Right.WithSlots(s => s - lw);
         }
 
-        return new RowKey(keys);
+        return keys;
+    }
+
+    /// <summary>
+    /// The rows of a hash join's build side by their join keys. Key equality is SQL's <c>=</c> on values of one kind; a
+    /// row with a NULL key is never added or found (NULL equals nothing). One key (the usual case) is looked up by its
+    /// value (<see cref="ValueMap{TValue}"/>), several as a <see cref="RowKey"/>. An entry is the row itself, or a list
+    /// once a second row has the same key (build sides are often unique on the key: no list per row).
+    /// </summary>
+    private sealed class HashTable(BoundExpr[] buildKeys)
+    {
+        private readonly ValueMap<object> _byValue = new();
+        private readonly Dictionary<RowKey, object> _byKeys = [];
+
+        public void Add(AttributeValue?[] row, ExecContext ctx)
+        {
+            if (buildKeys.Length == 1)
+            {
+                if (buildKeys[0].Eval(row, ctx) is { } value)
+                {
+                    Append(ref _byValue.GetValueRefOrAddDefault(value, out _), row);
+                }
+            }
+            else if (Keys(buildKeys, row, ctx) is { } key)
+            {
+                Append(ref CollectionsMarshal.GetValueRefOrAddDefault(_byKeys, key, out _), row);
+            }
+        }
+
+        private static void Append(ref object? entry, AttributeValue?[] row)
+        {
+            switch (entry)
+            {
+                case null:
+                    entry = row;
+                    break;
+                case List<AttributeValue?[]> list:
+                    list.Add(row);
+                    break;
+                default:
+                    entry = new List<AttributeValue?[]> { (AttributeValue?[])entry, row };
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// The build rows whose keys equal <paramref name="probeKeys"/> evaluated on <paramref name="row"/>: null, one
+        /// row (<see cref="AttributeValue"/>?[]) or a <see cref="List{T}"/> of rows (see <see cref="Count"/>, <see cref="At"/>).
+        /// </summary>
+        public object? Find(BoundExpr[] probeKeys, AttributeValue?[] row, ExecContext ctx)
+        {
+            if (probeKeys.Length == 1)
+            {
+                return probeKeys[0].Eval(row, ctx) is { } value && _byValue.TryGetValue(value, out var found) ? found : null;
+            }
+
+            return Keys(probeKeys, row, ctx) is { } key && _byKeys.TryGetValue(key, out var rows) ? rows : null;
+        }
+
+        public static int Count(object? found) => found switch
+        {
+            null => 0,
+            List<AttributeValue?[]> list => list.Count,
+            _ => 1,
+        };
+
+        public static AttributeValue?[] At(object found, int index) =>
+            found is List<AttributeValue?[]> list ? list[index] : (AttributeValue?[])found;
+
+        /// <summary>Join keys of one row; null when any key is NULL.</summary>
+        private static RowKey? Keys(BoundExpr[] exprs, AttributeValue?[] row, ExecContext ctx)
+        {
+            var keys = new AttributeValue?[exprs.Length];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (exprs[i].Eval(row, ctx) is not { } v)
+                {
+                    return null;
+                }
+
+                keys[i] = v;
+            }
+
+            return new RowKey(keys);
+        }
     }
 
     private static async IAsyncEnumerable<AttributeValue?[]> HashBuildRightAsync(LogicalJoin join, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
         int lw = join.Left.Width, rw = join.Right.Width;
-        var table = new Dictionary<RowKey, List<AttributeValue?[]>>();
-        var probe = new AttributeValue?[lw];
+        var table = new HashTable(SideKeys(join, left: false));
         await foreach (var right in Executor.RunAsync(join.Right, ctx).ConfigureAwait(false))
         {
-            var combined = Combine(probe, right, lw, rw);
-            if (Keys(join, combined, false, ctx) is { } key)
-            {
-                if (!table.TryGetValue(key, out var list))
-                {
-                    table[key] = list = [];
-                }
-
-                list.Add(right);
-            }
+            table.Add(right, ctx);
         }
 
+        var probeKeys = SideKeys(join, left: true);
         await foreach (var left in Executor.RunAsync(join.Left, ctx).ConfigureAwait(false))
         {
-            var candidates = Keys(join, Combine(left, null, lw, rw), true, ctx) is { } key && table.TryGetValue(key, out var found) ? found : null;
-            foreach (var row in JoinLeftRow(join, left, candidates, lw, rw, ctx))
+            var matched = false;
+            var candidates = table.Find(probeKeys, left, ctx);
+            for (int i = 0, n = HashTable.Count(candidates); i < n; i++)
             {
-                yield return row;
+                var row = Combine(left, HashTable.At(candidates!, i), lw, rw);
+                if (MatchesRest(join, row, ctx))
+                {
+                    matched = true;
+                    yield return row;
+                }
+            }
+
+            if (!matched && join.Kind == JoinKind.Left)
+            {
+                yield return Combine(left, null, lw, rw);
             }
         }
     }
@@ -80,32 +166,22 @@ internal static class JoinOperator
     private static async IAsyncEnumerable<AttributeValue?[]> HashBuildLeftAsync(LogicalJoin join, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
         int lw = join.Left.Width, rw = join.Right.Width;
-        var table = new Dictionary<RowKey, List<AttributeValue?[]>>();
+        var table = new HashTable(SideKeys(join, left: true));
         await foreach (var left in Executor.RunAsync(join.Left, ctx).ConfigureAwait(false))
         {
-            if (Keys(join, Combine(left, null, lw, rw), true, ctx) is { } key)
-            {
-                if (!table.TryGetValue(key, out var list))
-                {
-                    table[key] = list = [];
-                }
-
-                list.Add(left);
-            }
+            table.Add(left, ctx);
         }
 
-        var probe = new AttributeValue?[lw];
+        var probeKeys = SideKeys(join, left: false);
         await foreach (var right in Executor.RunAsync(join.Right, ctx).ConfigureAwait(false))
         {
-            if (Keys(join, Combine(probe, right, lw, rw), false, ctx) is { } key && table.TryGetValue(key, out var candidates))
+            var candidates = table.Find(probeKeys, right, ctx);
+            for (int i = 0, n = HashTable.Count(candidates); i < n; i++)
             {
-                foreach (var left in candidates)
+                var row = Combine(HashTable.At(candidates!, i), right, lw, rw);
+                if (MatchesRest(join, row, ctx))
                 {
-                    var row = Combine(left, right, lw, rw);
-                    if (MatchesRest(join, row, ctx))
-                    {
-                        yield return row;
-                    }
+                    yield return row;
                 }
             }
         }
@@ -116,18 +192,18 @@ internal static class JoinOperator
         // The right input is a scan, possibly under a filter moved down from WHERE (checked on the item alone).
         var residual = join.Right as LogicalFilter;
         var scan = (LogicalScan)(residual?.Input ?? join.Right);
-        int lw = join.Left.Width;
+        int lw = join.Left.Width, rw = join.Right.Width;
         var correlated = residual is null ? [] : ExecContext.CorrelatedIn([residual.Predicate]);
         await foreach (var left in Executor.RunAsync(join.Left, ctx).ConfigureAwait(false))
         {
             var matched = false;
-            var key = join.EquiKeys[0].Left.Eval(Combine(left, null, lw, 1), ctx);
+            var key = join.EquiKeys[0].Left.Eval(Combine(left, null, lw, rw), ctx);
             if (key is not null && key.IsScalarKeyType)
             {
                 var item = ctx.Pending is { } pending && pending.TryGet(scan.Table.Name, new ItemKey(key), out var current)
                     ? current
                     : await ctx.Store.GetItemAsync(new GetItemRequest(scan.Table.Name, new ItemKey(key)), ctx.CancellationToken).ConfigureAwait(false);
-                AttributeValue?[] right = item is null ? [] : [ScanOperator.ToValue(item)];
+                var right = item is null ? [] : ScanOperator.Row(scan, item);
                 if (item is not null && correlated.Length > 0)
                 {
                     await ctx.PrepareCorrelatedAsync(correlated, right).ConfigureAwait(false);
@@ -136,7 +212,7 @@ internal static class JoinOperator
                 if (item is not null && (scan.Filter is null || scan.Filter.Evaluate(item))
                     && (residual is null || SqlValues.Truth(residual.Predicate.Eval(right, ctx), "WHERE") == true))
                 {
-                    var row = Combine(left, right, lw, 1);
+                    var row = Combine(left, right, lw, rw);
                     if (Matches(join, row, ctx))
                     {
                         matched = true;
@@ -147,7 +223,7 @@ internal static class JoinOperator
 
             if (!matched && join.Kind == JoinKind.Left)
             {
-                yield return Combine(left, null, lw, 1);
+                yield return Combine(left, null, lw, rw);
             }
         }
     }

@@ -150,8 +150,14 @@ internal static class RowOperators
 
     public static async IAsyncEnumerable<AttributeValue?[]> AggregateAsync(LogicalAggregate aggregate, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        // Groups in first-seen order. One GROUP BY key (the usual case) is looked up by its value, with NULL (a group
+        // of its own) kept aside, so no key array is built per row; several keys are looked up as a RowKey.
+        var keys = aggregate.Keys;
+        var specs = aggregate.Aggregates;
         var groups = new Dictionary<RowKey, Accumulator[]>();
-        var order = new List<RowKey>();
+        var byValue = new ValueMap<Accumulator[]>();
+        Accumulator[]? nullGroup = null;
+        var order = new List<(AttributeValue?[] Keys, Accumulator[] Accumulators)>();
         var correlated = ExecContext.CorrelatedIn(aggregate.Keys, aggregate.Aggregates.Select(a => a.Argument));
         await foreach (var row in Executor.RunAsync(aggregate.Input, ctx).ConfigureAwait(false))
         {
@@ -160,18 +166,37 @@ internal static class RowOperators
                 await ctx.PrepareCorrelatedAsync(correlated, row).ConfigureAwait(false);
             }
 
-            var keys = new AttributeValue?[aggregate.Keys.Count];
-            for (var i = 0; i < keys.Length; i++)
+            Accumulator[]? accumulators;
+            if (keys.Count == 1)
             {
-                keys[i] = aggregate.Keys[i].Eval(row, ctx);
+                var value = keys[0].Eval(row, ctx);
+                if (value is null)
+                {
+                    accumulators = nullGroup ??= NewGroup(order, [null], specs);
+                }
+                else
+                {
+                    ref var group = ref byValue.GetValueRefOrAddDefault(value, out _);
+                    accumulators = group ??= NewGroup(order, [value], specs);
+                }
             }
-
-            var key = new RowKey(keys);
-            if (!groups.TryGetValue(key, out var accumulators))
+            else if (keys.Count == 0)
             {
-                accumulators = [.. aggregate.Aggregates.Select(a => a.CreateAccumulator())];
-                groups[key] = accumulators;
-                order.Add(key);
+                accumulators = order.Count == 0 ? NewGroup(order, [], specs) : order[0].Accumulators;
+            }
+            else
+            {
+                var values = new AttributeValue?[keys.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = keys[i].Eval(row, ctx);
+                }
+
+                var key = new RowKey(values);
+                if (!groups.TryGetValue(key, out accumulators))
+                {
+                    groups[key] = accumulators = NewGroup(order, values, specs);
+                }
             }
 
             foreach (var acc in accumulators)
@@ -180,25 +205,34 @@ internal static class RowOperators
             }
         }
 
-        if (order.Count == 0 && aggregate.Keys.Count == 0)
+        if (order.Count == 0 && keys.Count == 0)
         {
             // An aggregate without GROUP BY returns one row even over no input (COUNT(*) = 0, SUM = NULL).
-            var empty = new RowKey([]);
-            groups[empty] = [.. aggregate.Aggregates.Select(a => a.CreateAccumulator())];
-            order.Add(empty);
+            NewGroup(order, [], specs);
         }
 
-        foreach (var key in order)
+        foreach (var (values, accumulators) in order)
         {
-            var accumulators = groups[key];
-            var output = new AttributeValue?[key.Values.Length + accumulators.Length];
-            key.Values.CopyTo(output, 0);
+            var output = new AttributeValue?[values.Length + accumulators.Length];
+            values.CopyTo(output, 0);
             for (var i = 0; i < accumulators.Length; i++)
             {
-                output[key.Values.Length + i] = accumulators[i].Result();
+                output[values.Length + i] = accumulators[i].Result();
             }
 
             yield return output;
         }
+    }
+
+    private static Accumulator[] NewGroup(List<(AttributeValue?[] Keys, Accumulator[] Accumulators)> order, AttributeValue?[] keys, IReadOnlyList<AggregateSpec> specs)
+    {
+        var accumulators = new Accumulator[specs.Count];
+        for (var i = 0; i < accumulators.Length; i++)
+        {
+            accumulators[i] = specs[i].CreateAccumulator();
+        }
+
+        order.Add((keys, accumulators));
+        return accumulators;
     }
 }

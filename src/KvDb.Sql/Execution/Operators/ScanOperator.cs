@@ -53,7 +53,7 @@ internal static class ScanOperator
             var item = await ctx.Store.GetItemAsync(new GetItemRequest(table, key), ctx.CancellationToken).ConfigureAwait(false);
             if (item is not null && (scan.Filter is null || scan.Filter.Evaluate(item)))
             {
-                yield return [ToValue(item)];
+                yield return Row(scan, item);
             }
 
             yield break;
@@ -67,7 +67,7 @@ internal static class ScanOperator
             var page = await PageAsync(scan, pk, ctx, pageLimit, start).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                yield return [ToValue(item)];
+                yield return Row(scan, item);
                 if (scan.Limit is { } limit && ++produced >= limit)
                 {
                     yield break;
@@ -119,7 +119,7 @@ internal static class ScanOperator
                 : await ctx.Store.GetItemAsync(new GetItemRequest(table.Name, key), ctx.CancellationToken).ConfigureAwait(false);
             if (item is not null && (scan.Filter is null || scan.Filter.Evaluate(item)))
             {
-                yield return [ToValue(item)];
+                yield return Row(scan, item);
             }
 
             yield break;
@@ -138,7 +138,7 @@ internal static class ScanOperator
                     continue;
                 }
 
-                yield return [ToValue(item)];
+                yield return Row(scan, item);
                 if (scan.Limit is { } limit && ++produced >= limit)
                 {
                     yield break;
@@ -153,7 +153,7 @@ internal static class ScanOperator
         {
             if (item is not null && MatchesAccess(scan, pk, item) && (scan.Filter is null || scan.Filter.Evaluate(item)))
             {
-                yield return [ToValue(item)];
+                yield return Row(scan, item);
                 if (scan.Limit is { } limit && ++produced >= limit)
                 {
                     yield break;
@@ -188,19 +188,63 @@ internal static class ScanOperator
         }
     }
 
+    /// <summary>
+    /// Reads a materialized join's stored rows: per joined table either the attributes the query reads (one slot each,
+    /// NULL when missing) or the whole item as a map. See <see cref="Materialization.MaterializedJoin"/> for the two
+    /// storage formats.
+    /// </summary>
     public static async IAsyncEnumerable<AttributeValue?[]> MaterializedAsync(LogicalMaterializedScan scan, ExecContext ctx, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        var join = scan.Join;
         var width = scan.Width;
+        var sources = join.Sources.Count;
+        var columns = scan.Columns ?? new string[]?[sources];
+
+        // Per joined table: the stored attribute names of the columns read (flat format), or of the whole item (first format).
+        var stored = new string[]?[sources];
+        var prefixes = new string[sources];
+        for (var i = 0; i < sources; i++)
+        {
+            prefixes[i] = join.Flat ? Materialization.MaterializedJoin.FlatPrefix(i) : "s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (join.Flat && columns[i] is { } wanted)
+            {
+                stored[i] = [.. wanted.Select(c => Materialization.MaterializedJoin.FlatName(i, c))];
+            }
+        }
+
         ItemKey? start = null;
         do
         {
-            var page = await ctx.Store.ScanAsync(new ScanRequest(scan.Join.StorageTable) { Limit = PageSize, ExclusiveStartKey = start }, ctx.CancellationToken).ConfigureAwait(false);
+            var page = await ctx.Store.ScanAsync(new ScanRequest(join.StorageTable) { Limit = PageSize, ExclusiveStartKey = start }, ctx.CancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
                 var row = new AttributeValue?[width];
-                for (var i = 0; i < width; i++)
+                var at = 0;
+                for (var i = 0; i < sources; i++)
                 {
-                    row[i] = item.Get("s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (stored[i] is { } names)
+                    {
+                        foreach (var name in names)
+                        {
+                            row[at++] = item.Get(name);
+                        }
+                    }
+                    else if (join.Flat)
+                    {
+                        row[at++] = FlatSource(item, prefixes[i]);
+                    }
+                    else if (columns[i] is { } wanted)
+                    {
+                        var map = item.Get(prefixes[i]) is { Kind: AttributeKind.Map } source ? source.AsMap() : null;
+                        foreach (var name in wanted)
+                        {
+                            row[at++] = map is not null && map.TryGetValue(name, out var value) ? value : null;
+                        }
+                    }
+                    else
+                    {
+                        row[at++] = item.Get(prefixes[i]);
+                    }
                 }
 
                 yield return row;
@@ -211,5 +255,45 @@ internal static class ScanOperator
         while (start is not null);
     }
 
+    /// <summary>One joined table's whole item, gathered from a flat stored row's attributes with its prefix.</summary>
+    private static AttributeValue FlatSource(Item item, string prefix)
+    {
+        var attributes = new List<KeyValuePair<string, AttributeValue>>();
+        foreach (var (name, value) in item)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                attributes.Add(new(name[prefix.Length..], value));
+            }
+        }
+
+        return AttributeValue.FromMap(attributes);
+    }
+
     public static AttributeValue ToValue(Item item) => AttributeValue.FromMap(item.ToMap());
+
+    /// <summary>
+    /// The row of one item: the attributes <see cref="LogicalScan.Columns"/> names, one slot each (NULL when missing),
+    /// or the whole item as a map in one slot.
+    /// </summary>
+    public static AttributeValue?[] Row(LogicalScan scan, Item item)
+    {
+        if (scan.Columns is not { } columns)
+        {
+            return [ToValue(item)];
+        }
+
+        if (columns.Length == 0)
+        {
+            return [];
+        }
+
+        var row = new AttributeValue?[columns.Length];
+        for (var i = 0; i < row.Length; i++)
+        {
+            row[i] = item.Get(columns[i]);
+        }
+
+        return row;
+    }
 }

@@ -40,7 +40,7 @@ SELECT name FROM people WHERE id IN (SELECT customer FROM orders WHERE total > 1
 ----
 Project people.name AS name
   Filter (people.id IN (subquery #0))
-    Scan people project: id, name
+    Scan people
 Subquery #0:
   Project orders.customer AS customer
     Filter (orders.total > 10)
@@ -51,7 +51,7 @@ SELECT name FROM people UNION ALL SELECT day FROM orders LIMIT 2
 Limit 2
   UnionAll
     Project people.name AS name
-      Scan people project: id, name
+      Scan people
     Project orders.day AS day
       Scan orders
 ====
@@ -69,7 +69,7 @@ SELECT p.name, (SELECT COUNT(*) FROM orders o WHERE o.customer = p.id) AS n FROM
 ----
 Project p.name AS name, (subquery #1 correlated on p.id) AS n
   Filter EXISTS(subquery #0 correlated on p.id)
-    Scan people AS p project: id, name
+    Scan people AS p
 Subquery #0 (correlated, run per distinct outer values):
   Project 1
     Filter ((o.customer = outer p.id) AND (o.total > 10))
@@ -95,4 +95,4 @@ SELECT name FROM people WHERE name LIKE 'A%'
 ----
 Project people.name AS name
   Filter (people.name LIKE 'A%')
-    Scan people project: id, name
+    Scan people
