@@ -148,8 +148,12 @@ public sealed class AttributePath : IEquatable<AttributePath>
     public AttributeValue? Resolve(Item item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var value = item.Get(_elements[0].Name!);
-        return value is null ? null : Walk(value, 1, _elements.Length);
+        if (_elements.Length > 1)
+        {
+            return item.GetPath(this);
+        }
+
+        return item.Get(_elements[0].Name!);
     }
 
     /// <summary>The value at this path inside a map of top-level attributes, or null when missing.</summary>

@@ -65,6 +65,17 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
 
     internal byte[] Data => _data;
 
+    /// <summary>The value at a nested path, decoded alone from the encoding unless the item is decoded already.</summary>
+    internal AttributeValue? GetPath(Expressions.AttributePath path)
+    {
+        if (_decoded is not null || (_layout is not null && _layout.KeyValue(_data, path.TopLevelName) is not null))
+        {
+            return path.Resolve(ToMap());
+        }
+
+        return ItemCodec.FindPath(_data, _offset, path);
+    }
+
     internal int Offset => _offset;
 
     /// <summary>The encoded attribute section holding every attribute (re-encoded for table records, whose keys are in the header).</summary>

@@ -419,6 +419,76 @@ internal static class ItemCodec
         return new AttributeMap(names, values);
     }
 
+    /// <summary>
+    /// The value at a document path (<c>a.b[2].c</c>) of an encoded attribute section, decoding only that value:
+    /// map entries and list elements on the way are skipped, not decoded. Null when a step is missing or has the
+    /// wrong type, as <see cref="Expressions.AttributePath.Resolve(Item)"/> defines.
+    /// </summary>
+    public static AttributeValue? FindPath(byte[] data, int offset, Expressions.AttributePath path)
+    {
+        var reader = new ItemReader(data, offset);
+        var count = reader.ReadCount();
+        for (var step = 0; step < path.Count; step++)
+        {
+            var element = path[step];
+            if (step > 0)
+            {
+                // Enter the container the previous step found; count is its number of entries.
+                var tag = reader.PeekByte();
+                if (element.IsIndex ? tag != TagList : tag != TagMap)
+                {
+                    return null;
+                }
+
+                reader.ReadByte();
+                reader.SkipContainerLength();
+                count = reader.ReadCount();
+            }
+
+            if (element.IsIndex)
+            {
+                if (element.Index >= count)
+                {
+                    return null;
+                }
+
+                for (var i = 0; i < element.Index; i++)
+                {
+                    reader.SkipValue();
+                }
+
+                continue;
+            }
+
+            if (!SkipToEntry(ref reader, count, element.Name!))
+            {
+                return null;
+            }
+        }
+
+        return reader.ReadValue(path.Count);
+    }
+
+    /// <summary>Advances past the entries before the one named <paramref name="name"/> and its name; false when absent.</summary>
+    private static bool SkipToEntry(ref ItemReader reader, int count, string name)
+    {
+        Span<byte> stack = stackalloc byte[128];
+        var wanted = System.Text.Encoding.UTF8.GetMaxByteCount(name.Length) <= stack.Length
+            ? stack[..System.Text.Encoding.UTF8.GetBytes(name, stack)]
+            : System.Text.Encoding.UTF8.GetBytes(name);
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.ReadBytesSpan().SequenceEqual(wanted))
+            {
+                return true;
+            }
+
+            reader.SkipValue();
+        }
+
+        return false;
+    }
+
     /// <summary>Finds one top-level attribute without decoding the others; null when absent.</summary>
     public static AttributeValue? FindAttribute(byte[] data, int offset, string name)
     {
@@ -507,6 +577,11 @@ internal ref struct ItemReader
     public readonly int Position => _position;
 
     public readonly bool AtEnd => _position >= _data.Length;
+
+    public readonly byte PeekByte() =>
+        _position < _data.Length ? _data[_position] : throw ItemCodec.Malformed("unexpected end of data", _position);
+
+    public void SkipContainerLength() => ReadContainerLength();
 
     public byte ReadByte()
     {

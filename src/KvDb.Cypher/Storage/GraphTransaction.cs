@@ -48,7 +48,26 @@ internal sealed class NodeState
             return Properties.TryGetValue(key, out var value) ? value : null;
         }
 
-        return Stored.Get("props") is { Kind: AttributeKind.Map } props && props.AsMap().TryGetValue(key, out var stored) ? ValueCodec.Decode(stored) : null;
+        return PropertyPath(key).Resolve(Stored) is { } stored ? ValueCodec.Decode(stored) : null;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Expressions.AttributePath> s_propertyPaths = new(StringComparer.Ordinal);
+
+    /// <summary>The path <c>props.key</c> of a stored node item (cached for a bounded number of property names).</summary>
+    private static Expressions.AttributePath PropertyPath(string key)
+    {
+        if (s_propertyPaths.TryGetValue(key, out var path))
+        {
+            return path;
+        }
+
+        path = Expressions.AttributePath.Of("props", key);
+        if (s_propertyPaths.Count < 4096)
+        {
+            s_propertyPaths.TryAdd(key, path);
+        }
+
+        return path;
     }
 
     private static string[] DecodeLabels(Item? item)

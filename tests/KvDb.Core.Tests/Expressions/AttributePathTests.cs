@@ -90,6 +90,37 @@ public sealed class AttributePathTests
         Assert.Equal(expected, parsed.Resolve(Sample.ToMap())?.ToString());
     }
 
+    [Theory]
+    [InlineData("m.y.z")]
+    [InlineData("m.x")]
+    [InlineData("m.y")]
+    [InlineData("m.q")]
+    [InlineData("l[0]")]
+    [InlineData("l[1]")]
+    [InlineData("l[2][0]")]
+    [InlineData("l[2][1]")]
+    [InlineData("l[9]")]
+    [InlineData("s.x")]
+    [InlineData("m[0]")]
+    [InlineData("l.x")]
+    [InlineData("missing.x")]
+    [InlineData("ss[0]")]
+    [InlineData("pk.x")]
+    public async Task Resolve_OnUndecodedItems_ReadsOnlyThePathAndAgreesWithTheDecodedMap(string path)
+    {
+        var parsed = AttributePath.Parse(path);
+        var expected = parsed.Resolve(Sample.ToMap())?.ToString();
+
+        // An item read from its encoding (not decoded yet), and a stored record whose keys live in its header.
+        var encoded = new Item(Sample.Data, Sample.Offset);
+        Assert.Equal(expected, parsed.Resolve(encoded)?.ToString());
+        await using var db = KvDatabase.OpenInMemory();
+        var table = await db.CreateTableAsync("t", new KeyAttribute("pk", ScalarType.String));
+        await table.PutAsync(Item.FromMap(Sample.ToMap().With("pk", "k")));
+        var stored = await table.GetAsync("k");
+        Assert.Equal(expected, parsed.Resolve(stored!)?.ToString());
+    }
+
     [Fact]
     public void PathElement_DescribesItself()
     {
