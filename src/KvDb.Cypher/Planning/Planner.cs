@@ -220,10 +220,9 @@ internal sealed class Planner(GraphTransaction transaction, EvalContext context)
                 substitutions[item.Expression] = new VariableExpr(item.Name);
             }
 
-            if (op is MatchOperator match && keys.Count == 0 && aggregates.All(a => a.Item2 is CountStarExpr) &&
-                CountMatchOperator.TryCreate(match, [.. aggregates.Select(a => a.Item1)]) is { } counted)
+            if (op is MatchOperator match && CountMatchOperator.TryCreate(match, keys, aggregates) is { } counted)
             {
-                // count(*) of a pattern ending in a plain hop: the last hop is counted, not expanded into rows.
+                // Counting the rows of a pattern ending in a plain hop: the last hop is counted, not expanded into rows.
                 op = counted;
             }
             else

@@ -92,6 +92,18 @@ public sealed class MatchReferenceProperties
                 throw new InvalidOperationException($"Seed {seed}: {countQuery} counted {count}, expected {expected.Count}");
             }
 
+            // Grouped counts (counted per group when the key is known before the last hop) equal the general
+            // aggregation's (sum(1) is never counted that way), and count(v) of a pattern variable equals count(*).
+            var match = query[..query.IndexOf(" RETURN ", StringComparison.Ordinal)];
+            var first = parts[0].Vars[0];
+            var last = parts[^1].Vars[^1];
+            var grouped = db.Cypher(match + $" RETURN {first}.k AS g, count(*) AS c, count({last}) AS d").Rows.Select(r => string.Join(" | ", r.Select(CypherValueText.Format))).Order(StringComparer.Ordinal).ToList();
+            var general = db.Cypher(match + $" RETURN {first}.k AS g, sum(1) AS c, sum(1) AS d").Rows.Select(r => string.Join(" | ", r.Select(CypherValueText.Format))).Order(StringComparer.Ordinal).ToList();
+            if (!grouped.SequenceEqual(general))
+            {
+                throw new InvalidOperationException($"Seed {seed}: {match} grouped counts\n{string.Join("\n", grouped)}\ndiffer from\n{string.Join("\n", general)}");
+            }
+
             return true;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(250).WithQuietOnSuccess(true));
 

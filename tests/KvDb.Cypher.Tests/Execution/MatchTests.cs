@@ -72,6 +72,14 @@ public sealed class MatchTests : CypherTestBase
         Assert.Equal(["2"], Rows("MATCH (a {name: 'Ann'})-[r:KNOWS]->(a)-[:KNOWS]->(x) RETURN count(*)"));
         Assert.Equal(["4 | 4"], Rows("MATCH (a {name: 'Ann'})-[:KNOWS|LIKES|KNOWS]->(b) RETURN count(*), count(*) AS again"));
         Assert.Equal(["0"], Rows("MATCH (a {name: 'Nobody'})-[:KNOWS]->(b) RETURN count(*)"));
+
+        // Grouped on what is known before the last hop, and count(v) of a pattern variable.
+        plan = Db.Cypher("EXPLAIN MATCH (a:Person)-[:KNOWS]->(b) RETURN a.name, count(b) ORDER BY a.name").Plan!;
+        Assert.Contains("CountMatch", plan, StringComparison.Ordinal);
+        Assert.Equal(["'Ann' | 3", "'Bob' | 1"], Rows("MATCH (a:Person)-[:KNOWS]->(b) RETURN a.name, count(b) ORDER BY a.name"));
+        Assert.Empty(Rows("MATCH (a {name: 'Nobody'})-[:KNOWS]->(b) RETURN a.name, count(*)"));
+        Assert.DoesNotContain("CountMatch", Db.Cypher("EXPLAIN MATCH (a:Person)-[:KNOWS]->(b) RETURN b.name, count(*)").Plan!, StringComparison.Ordinal);
+        Assert.DoesNotContain("CountMatch", Db.Cypher("EXPLAIN MATCH (a:Person)-[:KNOWS]->(b) RETURN count(DISTINCT b)").Plan!, StringComparison.Ordinal);
     }
 
     [Fact]
