@@ -45,8 +45,23 @@ public sealed class ClusterOptions
     /// <summary>Most hints kept per unreachable node (older ones are dropped; anti-entropy repairs them). Default 100,000.</summary>
     public int MaxHintsPerNode { get; set; } = 100_000;
 
+    /// <summary>
+    /// How old a tombstone (the Paxos state a delete leaves) must be before it is collected. A tombstone is forgotten
+    /// only when every replica of its item agrees (each holds the same or an older tombstone, or nothing, with no
+    /// higher promise and no pending transaction), and only while no membership change is under way. The period must
+    /// exceed the longest time a message or a hint can be in flight (the HTTP transport refuses requests more than
+    /// 5 minutes old; hints older than this period are dropped). Default 1 hour; <see cref="TimeSpan.Zero"/> keeps
+    /// tombstones forever.
+    /// </summary>
+    public TimeSpan TombstoneGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
     internal void Validate()
     {
+        if (TombstoneGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TombstoneGracePeriod), TombstoneGracePeriod, "TombstoneGracePeriod must not be negative.");
+        }
+
         if (ReplicationFactor is < 1 or > 15)
         {
             throw new ArgumentOutOfRangeException(nameof(ReplicationFactor), ReplicationFactor, "ReplicationFactor must be 1 to 15.");

@@ -161,6 +161,26 @@ public static class MessageCodec
                 WriteVarInt64(writer, m.Epoch);
                 WriteString(writer, m.Table, "Table");
                 break;
+            case TombstoneCheckRequest m:
+                WriteVarInt64(writer, m.Epoch);
+                WriteString(writer, m.Table, "Table");
+                WriteCells(writer, m.Cells, "Cells");
+                break;
+            case TombstoneCheckReply m:
+                WriteStatus(writer, m.Status);
+                WriteVarInt64(writer, m.Epoch);
+                if (m.Safe is null)
+                {
+                    throw new ArgumentException("The message field Safe is null.", nameof(message));
+                }
+
+                WriteCount(writer, m.Safe.Count);
+                foreach (var safe in m.Safe)
+                {
+                    WriteBool(writer, safe);
+                }
+
+                break;
             case TableStatsReply m:
                 WriteStatus(writer, m.Status);
                 WriteVarInt64(writer, m.Epoch);
@@ -221,6 +241,8 @@ public static class MessageCodec
             MessageType.HeartbeatRequest => new HeartbeatRequest(reader.ReadVarInt64("epoch")),
             MessageType.HeartbeatReply => new HeartbeatReply(reader.ReadVarInt64("epoch")),
             MessageType.ErrorReply => new ErrorReply(reader.ReadString("error message")),
+            MessageType.TombstoneCheckRequest => new TombstoneCheckRequest(reader.ReadVarInt64("epoch"), reader.ReadString("table name"), reader.ReadCells("cells")),
+            MessageType.TombstoneCheckReply => new TombstoneCheckReply(reader.ReadStatus(), reader.ReadVarInt64("epoch"), reader.ReadBoolList("safe flags")),
             MessageType.TableStatsRequest => new TableStatsRequest(reader.ReadVarInt64("epoch"), reader.ReadString("table name")),
             MessageType.TableStatsReply => new TableStatsReply(
                 reader.ReadStatus(), reader.ReadVarInt64("epoch"), reader.ReadVarInt64("item count"), reader.ReadVarInt64("partition count"), reader.ReadVarInt64("size in bytes")),
@@ -255,6 +277,8 @@ public static class MessageCodec
         HeartbeatReply => MessageType.HeartbeatReply,
         ErrorReply => MessageType.ErrorReply,
         TableStatsRequest => MessageType.TableStatsRequest,
+        TombstoneCheckRequest => MessageType.TombstoneCheckRequest,
+        TombstoneCheckReply => MessageType.TombstoneCheckReply,
         TableStatsReply => MessageType.TableStatsReply,
         _ => throw new ArgumentException($"Message type {message.GetType().Name} has no binary encoding.", nameof(message)),
     };

@@ -293,6 +293,18 @@ internal ref struct MessageReader
         return values;
     }
 
+    public IReadOnlyList<bool> ReadBoolList(string field)
+    {
+        var count = ReadCount(field, 1);
+        var values = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = ReadBool(field);
+        }
+
+        return values;
+    }
+
     public ReplyStatus ReadStatus()
     {
         var start = _position;

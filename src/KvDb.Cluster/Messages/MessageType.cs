@@ -22,4 +22,6 @@ internal enum MessageType : byte
     ErrorReply = 17,
     TableStatsRequest = 18,
     TableStatsReply = 19,
+    TombstoneCheckRequest = 20,
+    TombstoneCheckReply = 21,
 }

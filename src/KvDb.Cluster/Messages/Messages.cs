@@ -98,6 +98,15 @@ public sealed record TableStatsRequest(long Epoch, string Table) : EpochRequest(
 /// <summary>A replica's local item, partition and byte counts of one table.</summary>
 public sealed record TableStatsReply(ReplyStatus Status, long Epoch, long ItemCount, long PartitionCount, long SizeBytes) : ClusterMessage;
 
+/// <summary>
+/// Asks a replica whether it may forget the given tombstones (each cell's key with the tombstone's accepted ballot):
+/// it may when it holds no state for the key or an equal or older tombstone, with no higher promise and no intent.
+/// </summary>
+public sealed record TombstoneCheckRequest(long Epoch, string Table, IReadOnlyList<CellEntry> Cells) : EpochRequest(Epoch);
+
+/// <summary>Per cell of the request, whether this replica agrees the tombstone may be forgotten.</summary>
+public sealed record TombstoneCheckReply(ReplyStatus Status, long Epoch, IReadOnlyList<bool> Safe) : ClusterMessage;
+
 /// <summary>Failure detection and epoch dissemination.</summary>
 public sealed record HeartbeatRequest(long Epoch) : ClusterMessage;
 

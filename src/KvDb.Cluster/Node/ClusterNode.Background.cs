@@ -1,5 +1,6 @@
 using KvDb.Cluster.Membership;
 using KvDb.Cluster.Placement;
+using KvDb.Cluster.Replication;
 using KvDb.Cluster.Transport;
 
 namespace KvDb.Cluster.Node;
@@ -60,6 +61,14 @@ public sealed partial class ClusterNode
         while (Hints.Count(peer) > 0 && !_stop.IsCancellationRequested)
         {
             var batch = Hints.Take(peer, 200);
+            if (Options.TombstoneGracePeriod > TimeSpan.Zero)
+            {
+                // A hint older than the tombstone grace period could carry a state whose tombstone was already
+                // collected; anti-entropy repairs what such a hint carried.
+                var oldest = Runtime.NowMilliseconds - (long)Options.TombstoneGracePeriod.TotalMilliseconds;
+                batch.RemoveAll(h => h.Entry.Accepted.Physical < oldest);
+            }
+
             foreach (var group in batch.GroupBy(h => h.Table))
             {
                 try
@@ -336,6 +345,7 @@ public sealed partial class ClusterNode
         try
         {
             await RunAntiEntropyAsync(_stop.Token);
+            await CollectTombstonesAsync(_stop.Token);
         }
         catch (Exception e) when (e is KvDbException or OperationCanceledException or NodeUnreachableException or ClusterProtocolException)
         {
@@ -415,6 +425,105 @@ public sealed partial class ClusterNode
         }
 
         return repaired;
+    }
+
+    // ------------------------------------------------------------------ tombstone collection
+
+    private long _tombstonesCollected;
+
+    /// <summary>Tombstones this node has collected since it started.</summary>
+    internal long TombstonesCollected => Interlocked.Read(ref _tombstonesCollected);
+
+    /// <summary>Where each table's tombstone scan resumes (metadata key), so that each pass looks at the next slice.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ItemKey?> _tombstoneCursors = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One tombstone collection pass (run after each anti-entropy pass): for every table, looks at the next
+    /// <paramref name="batch"/> metadata items, picks the settled tombstones older than
+    /// <see cref="ClusterOptions.TombstoneGracePeriod"/>, asks every other replica of each item whether it may be
+    /// forgotten (<see cref="TombstoneCheckRequest"/>), and removes those all replicas agree on. Nothing happens while
+    /// the membership changes or when the period is zero. Returns how many tombstones this node removed.
+    /// </summary>
+    public async Task<long> CollectTombstonesAsync(CancellationToken cancellationToken = default, int batch = 1000)
+    {
+        var grace = Options.TombstoneGracePeriod;
+        var placement = Placement;
+        if (grace <= TimeSpan.Zero || placement.Config.InTransition || !IsMember)
+        {
+            return 0;
+        }
+
+        var olderThan = new Ballot(Runtime.NowMilliseconds - (long)grace.TotalMilliseconds, 0, 0);
+        var ring = placement.Final;
+        long dropped = 0;
+        foreach (var table in placement.Config.Tables.Select(t => t.Name).Append(ReplicaStore.TxnTable))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!Replicas.HasTable(table))
+            {
+                continue;
+            }
+
+            _tombstoneCursors.TryGetValue(table, out var after);
+            var (found, next) = await Replicas.FindTombstonesAsync(table, olderThan, after, batch, cancellationToken);
+            _tombstoneCursors[table] = next;
+            if (found.Count == 0)
+            {
+                continue;
+            }
+
+            // Every other replica of each item must agree; an unreachable one keeps the tombstone.
+            var safe = new bool[found.Count];
+            Array.Fill(safe, true);
+            var byPeer = new Dictionary<NodeId, List<int>>();
+            for (var i = 0; i < found.Count; i++)
+            {
+                foreach (var replica in ring.ReplicasFor(CellKeys.TokenOf(found[i].Key)))
+                {
+                    if (replica != Id)
+                    {
+                        (byPeer.TryGetValue(replica, out var list) ? list : byPeer[replica] = []).Add(i);
+                    }
+                }
+            }
+
+            foreach (var (peer, indexes) in byPeer)
+            {
+                var request = new TombstoneCheckRequest(placement.Config.Epoch, table, indexes.Select(i => found[i]).ToArray());
+                IReadOnlyList<bool>? answers = null;
+                try
+                {
+                    if (await SendAsync(peer, request, cancellationToken) is TombstoneCheckReply { Status: ReplyStatus.Ok } reply && reply.Safe.Count == indexes.Count)
+                    {
+                        answers = reply.Safe;
+                    }
+                }
+                catch (Exception e) when (e is NodeUnreachableException or KvDbException or ClusterProtocolException)
+                {
+                    Runtime.Trace($"{Id} tombstone check with {peer}: {e.Message}");
+                }
+
+                for (var j = 0; j < indexes.Count; j++)
+                {
+                    safe[indexes[j]] &= answers is not null && answers[j];
+                }
+            }
+
+            if (Placement.Config.Epoch != placement.Config.Epoch)
+            {
+                break; // the membership changed meanwhile: the replica sets asked may be stale
+            }
+
+            dropped += await Replicas.DropTombstonesAsync(table, found.Where((_, i) => safe[i]).ToArray(), cancellationToken);
+        }
+
+        if (dropped > 0)
+        {
+            Interlocked.Add(ref _tombstonesCollected, dropped);
+            Runtime.Trace($"{Id} collected {dropped} tombstones");
+        }
+
+        return dropped;
     }
 
     /// <summary>The ring's ranges with adjacent ranges of the same replica set merged (fewer digests to compare).</summary>

@@ -288,6 +288,8 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
 
             case RangeDigestRequest d:
                 return new RangeDigestReply(ReplyStatus.Ok, epoch, await Replicas.DigestAsync(d.Table, d.FromToken, d.ToToken, Math.Clamp(d.Buckets, 1, 1024), ct));
+            case TombstoneCheckRequest c:
+                return new TombstoneCheckReply(ReplyStatus.Ok, epoch, await Replicas.CheckTombstonesAsync(c.Table, c.Cells, ct));
             case TableStatsRequest t:
             {
                 var local = await Replicas.Local.Store.DescribeTableAsync(t.Table, ct);
@@ -309,6 +311,7 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         RangeFetchRequest f => f.Table,
         RangeDigestRequest d => d.Table,
         TableStatsRequest t => t.Table,
+        TombstoneCheckRequest c => c.Table,
         _ => "",
     };
 
@@ -322,6 +325,7 @@ public sealed partial class ClusterNode : IMessageHandler, IAsyncDisposable
         RangeFetchRequest => new RangeFetchReply(status, epoch, [], false),
         RangeDigestRequest => new RangeDigestReply(status, epoch, []),
         TableStatsRequest => new TableStatsReply(status, epoch, 0, 0, 0),
+        TombstoneCheckRequest c => new TombstoneCheckReply(status, epoch, new bool[c.Cells.Count]),
         _ => new ErrorReply(status.ToString()),
     };
 

@@ -397,6 +397,92 @@ internal sealed class ReplicaStore
         return digests;
     }
 
+    // ------------------------------------------------------------------ tombstone collection
+
+    /// <summary>
+    /// Whether a cell's metadata is a tombstone: the item does not exist and no transaction intent is pending (a
+    /// delete's accepted state, or a bare promise that was never accepted). <paramref name="ballot"/> is the higher
+    /// of its promised and accepted ballots: once that is older than the grace period, no Paxos round on the cell
+    /// can still be under way.
+    /// </summary>
+    private static bool IsSettledTombstone(Item meta, out Ballot ballot)
+    {
+        ballot = Ballot.Max(CellKeys.DecodeBallot(meta, CellKeys.Accepted), CellKeys.DecodeBallot(meta, CellKeys.Promised));
+        return !ballot.IsZero &&
+               !(meta.TryGetValue(CellKeys.Exists, out var exists) && exists.AsBool()) &&
+               !meta.ContainsKey(CellKeys.Intent);
+    }
+
+    /// <summary>
+    /// Settled tombstones of a table accepted before <paramref name="olderThan"/>, scanning the metadata from
+    /// <paramref name="after"/> (a metadata key) for up to <paramref name="limit"/> metadata items; also returns where
+    /// to resume (null at the end).
+    /// </summary>
+    public async Task<(List<CellEntry> Tombstones, ItemKey? Next)> FindTombstonesAsync(string table, Ballot olderThan, ItemKey? after, int limit, CancellationToken ct)
+    {
+        var found = new List<CellEntry>();
+        var page = await Store.ScanAsync(new ScanRequest(MetaName(table)) { ExclusiveStartKey = after, Limit = limit }, ct);
+        foreach (var meta in page.Items)
+        {
+            if (IsSettledTombstone(meta, out var ballot) && ballot < olderThan)
+            {
+                found.Add(new CellEntry(CellKeys.UserKey(meta), ballot, CellState.Empty));
+            }
+        }
+
+        return (found, page.LastEvaluatedKey);
+    }
+
+    /// <summary>
+    /// For each cell (a key and a tombstone's ballot), whether this replica may let the tombstone be forgotten: it
+    /// holds nothing for the key, or a tombstone whose promised and accepted ballots are at or before that ballot.
+    /// </summary>
+    public async Task<bool[]> CheckTombstonesAsync(string table, IReadOnlyList<CellEntry> cells, CancellationToken ct)
+    {
+        var safe = new bool[cells.Count];
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var meta = await Store.GetItemAsync(new GetItemRequest(MetaName(table), CellKeys.MetaKey(cells[i].Key)), ct);
+            safe[i] = meta is null || (IsSettledTombstone(meta, out var ballot) && ballot <= cells[i].Accepted);
+        }
+
+        return safe;
+    }
+
+    /// <summary>
+    /// Forgets the given tombstones (metadata items) that are still exactly as found, each under its cell's lock;
+    /// returns how many were removed. A key without metadata reads as never written (ballot zero) from then on.
+    /// </summary>
+    public async Task<int> DropTombstonesAsync(string table, IReadOnlyList<CellEntry> cells, CancellationToken ct)
+    {
+        var dropped = 0;
+        var metaTable = MetaName(table);
+        foreach (var cell in cells)
+        {
+            var metaKey = CellKeys.MetaKeyOf(cell.Key, out var token);
+            var gate = LockOf(table, token, metaKey, cell.Key.SortKey is not null);
+            await gate.WaitAsync(); // no token: a cancellable wait resumes on the thread pool, which breaks the deterministic simulation
+            try
+            {
+                var meta = await Store.GetItemAsync(new GetItemRequest(metaTable, metaKey), ct);
+                if (meta is not null && IsSettledTombstone(meta, out var ballot) && ballot == cell.Accepted)
+                {
+                    await Store.DeleteItemAsync(new DeleteItemRequest(metaTable, metaKey), ct);
+                    dropped++;
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        return dropped;
+    }
+
+    /// <summary>Metadata items of a table (live cells, tombstones and bare promises), for tests and diagnostics.</summary>
+    public async Task<long> CountMetaAsync(string table, CancellationToken ct) => await CountAsync(MetaName(table), ct);
+
     /// <summary>Local items of a table (every replica this node holds), for tests and diagnostics.</summary>
     public async Task<long> CountAsync(string table, CancellationToken ct)
     {

@@ -139,5 +139,7 @@ internal static class MessageGenerators
         AnyLong.Select(e => (ClusterMessage)new HeartbeatReply(e)),
         Text.Select(t => (ClusterMessage)new ErrorReply(t)),
         from e in AnyLong from t in Text select (ClusterMessage)new TableStatsRequest(e, t),
-        from s in Status from e in AnyLong from i in AnyLong from p in AnyLong from b in AnyLong select (ClusterMessage)new TableStatsReply(s, e, i, p, b));
+        from s in Status from e in AnyLong from i in AnyLong from p in AnyLong from b in AnyLong select (ClusterMessage)new TableStatsReply(s, e, i, p, b),
+        from e in AnyLong from t in Text from c in Cells select (ClusterMessage)new TombstoneCheckRequest(e, t, c),
+        from s in Status from e in AnyLong from f in Gen.ListOf(Gen.Elements(true, false)) select (ClusterMessage)new TombstoneCheckReply(s, e, f.ToArray()));
 }
