@@ -67,21 +67,28 @@ public sealed class FaultTests
         }
     }
 
-    private static async Task ClientAsync(SimCluster c, HistoryRecorder recorder, int client, int seed)
+    /// <summary>
+    /// One client of a register workload on three keys: reads, blind writes, put-if-absent and compare-and-set (and
+    /// deletes with <paramref name="deletes"/>), each recorded for the linearizability checker; an operation whose
+    /// outcome is unknown stays open.
+    /// </summary>
+    internal static async Task ClientAsync(SimCluster c, HistoryRecorder recorder, int client, int seed,
+        int operations = 25, bool deletes = false, int maxPauseMs = 40, int seedFactor = 31)
     {
-        var rnd = new Random(seed * 31 + client);
-        for (var i = 0; i < 25; i++)
+        var rnd = new Random(seed * seedFactor + client);
+        for (var i = 0; i < operations; i++)
         {
             var key = $"k{rnd.Next(3)}";
             var coordinator = c.Ids[rnd.Next(c.Ids.Count)];
             var value = $"c{client}-{i}";
-            var kind = rnd.Next(4);
+            var kind = rnd.Next(deletes ? 5 : 4);
             var op = kind switch
             {
                 0 => RegisterOp.Read,
                 1 => RegisterOp.Write(value),
                 2 => RegisterOp.PutIfAbsent(value),
-                _ => RegisterOp.CompareAndSet(rnd.Next(2) == 0 ? null : $"c{rnd.Next(6)}-{rnd.Next(Math.Max(1, i))}", value),
+                3 => RegisterOp.CompareAndSet(rnd.Next(2) == 0 ? null : $"c{rnd.Next(6)}-{rnd.Next(Math.Max(1, i))}", value),
+                _ => RegisterOp.Delete,
             };
             var id = recorder.Invoke(client, key, op, (long)c.Sim.Elapsed.TotalMilliseconds);
             try
@@ -101,10 +108,14 @@ public sealed class FaultTests
                         var put = await c.On(coordinator, s => s.PutItemAsync(new PutItemRequest("kv", Row(key, value)) { Condition = Condition.AttributeNotExists("pk") }).AsTask());
                         result = put.Succeeded ? RegisterResult.Succeeded : RegisterResult.Failed;
                         break;
-                    default:
+                    case 3:
                         var condition = op.Expected is null ? Condition.AttributeNotExists("pk") : Condition.Path("v").Equal(op.Expected);
                         var cas = await c.On(coordinator, s => s.PutItemAsync(new PutItemRequest("kv", Row(key, value)) { Condition = condition }).AsTask());
                         result = cas.Succeeded ? RegisterResult.Succeeded : RegisterResult.Failed;
+                        break;
+                    default:
+                        await c.On(coordinator, s => s.DeleteItemAsync(new DeleteItemRequest("kv", new ItemKey(key, 0))).AsTask());
+                        result = RegisterResult.Ok;
                         break;
                 }
 
@@ -115,7 +126,7 @@ public sealed class FaultTests
                 // Unknown outcome: the operation stays open in the history.
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(rnd.Next(1, 40)), c.Sim.Time);
+            await Task.Delay(TimeSpan.FromMilliseconds(rnd.Next(1, maxPauseMs)), c.Sim.Time);
         }
     }
 

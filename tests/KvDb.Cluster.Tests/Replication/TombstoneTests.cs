@@ -1,6 +1,5 @@
 using KvDb.Cluster.Node;
 using KvDb.Cluster.Tests.Checking;
-using KvDb.Cluster.Transport;
 using KvDb.Expressions;
 
 namespace KvDb.Cluster.Tests.Replication;
@@ -196,7 +195,9 @@ public sealed class TombstoneTests
             {
                 await c.On("n1", s => s.CreateTableAsync(SimCluster.KvSchema()).AsTask());
                 var rnd = new Random(seed);
-                var work = Enumerable.Range(0, 6).Select(client => ClientAsync(c, recorder, client, seed)).ToList();
+                // Pauses long enough that tombstones often age past the grace period between a key's operations.
+                var work = Enumerable.Range(0, 6)
+                    .Select(client => FaultTests.ClientAsync(c, recorder, client, seed, operations: 30, deletes: true, maxPauseMs: 150, seedFactor: 37)).ToList();
                 await Task.Delay(TimeSpan.FromMilliseconds(400), c.Sim.Time);
                 var victim = c.Ids[rnd.Next(5)];
                 c.Sim.Network.Isolate(victim);
@@ -215,63 +216,5 @@ public sealed class TombstoneTests
         }
 
         Assert.True(totalCollected > 0, "no tombstone was collected: the runs did not exercise collection");
-    }
-
-    private static async Task ClientAsync(SimCluster c, HistoryRecorder recorder, int client, int seed)
-    {
-        var rnd = new Random(seed * 37 + client);
-        for (var i = 0; i < 30; i++)
-        {
-            var key = $"k{rnd.Next(3)}";
-            var coordinator = c.Ids[rnd.Next(c.Ids.Count)];
-            var value = $"c{client}-{i}";
-            var kind = rnd.Next(5);
-            var op = kind switch
-            {
-                0 => RegisterOp.Read,
-                1 => RegisterOp.Write(value),
-                2 => RegisterOp.PutIfAbsent(value),
-                3 => RegisterOp.Delete,
-                _ => RegisterOp.CompareAndSet(rnd.Next(2) == 0 ? null : $"c{rnd.Next(6)}-{rnd.Next(Math.Max(1, i))}", value),
-            };
-            var id = recorder.Invoke(client, key, op, (long)c.Sim.Elapsed.TotalMilliseconds);
-            try
-            {
-                RegisterResult result;
-                switch (kind)
-                {
-                    case 0:
-                        var item = await c.On(coordinator, s => s.GetItemAsync(new GetItemRequest("kv", new ItemKey(key, 0))).AsTask());
-                        result = RegisterResult.Read(item?["v"].AsString());
-                        break;
-                    case 1:
-                        await c.On(coordinator, s => s.PutItemAsync(new PutItemRequest("kv", Row(key, value))).AsTask());
-                        result = RegisterResult.Ok;
-                        break;
-                    case 2:
-                        var put = await c.On(coordinator, s => s.PutItemAsync(new PutItemRequest("kv", Row(key, value)) { Condition = Condition.AttributeNotExists("pk") }).AsTask());
-                        result = put.Succeeded ? RegisterResult.Succeeded : RegisterResult.Failed;
-                        break;
-                    case 3:
-                        await c.On(coordinator, s => s.DeleteItemAsync(new DeleteItemRequest("kv", new ItemKey(key, 0))).AsTask());
-                        result = RegisterResult.Ok;
-                        break;
-                    default:
-                        var condition = op.Expected is null ? Condition.AttributeNotExists("pk") : Condition.Path("v").Equal(op.Expected);
-                        var cas = await c.On(coordinator, s => s.PutItemAsync(new PutItemRequest("kv", Row(key, value)) { Condition = condition }).AsTask());
-                        result = cas.Succeeded ? RegisterResult.Succeeded : RegisterResult.Failed;
-                        break;
-                }
-
-                recorder.Complete(id, result, (long)c.Sim.Elapsed.TotalMilliseconds);
-            }
-            catch (Exception e) when (e is KvDbException or NodeUnreachableException)
-            {
-                // Unknown outcome: the operation stays open in the history.
-            }
-
-            // Pauses long enough that tombstones often age past the grace period between a key's operations.
-            await Task.Delay(TimeSpan.FromMilliseconds(rnd.Next(1, 150)), c.Sim.Time);
-        }
     }
 }
