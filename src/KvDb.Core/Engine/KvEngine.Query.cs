@@ -69,12 +69,10 @@ internal sealed partial class KvEngine
             }
             else if (leaf is Partition partition)
             {
-                if (startSk is null && collector.CountsEveryRecord && index is null &&
-                    (request.SortKeyCondition is null || request.SortKeyCondition.Operator == KeyOperator.BeginsWith) &&
-                    (request.SortKeyCondition is null ? partition.Items.Count : partition.Items.CountPrefix(skRange.Lower)) is var n &&
-                    n <= limit)
+                if (startSk is null && collector.CountsEveryRecord && index is null && CountInPartition(partition, request.SortKeyCondition, skRange) is var n && n <= limit)
                 {
-                    // A whole partition or a sort-key prefix counted from the trie's subtree counts, no record visited.
+                    // The sort-key range (the whole partition, a prefix, a BETWEEN...) counted from the trie's subtree
+                    // counts: no record visited.
                     collector.CountUnvisited(n);
                 }
                 else
@@ -122,6 +120,17 @@ internal sealed partial class KvEngine
         RunRange(table, KeyRange.All, KeyRange.All, false, startPk, startSk, collector, request.Segment, request.TotalSegments);
         return collector.Result();
     }
+
+    /// <summary>
+    /// How many items of a partition the sort-key range holds, from the trie's subtree counts: one walk for a prefix
+    /// (or none for the whole partition), two (one per bound) for other ranges.
+    /// </summary>
+    private static int CountInPartition(Partition partition, KeyCondition? condition, in KeyRange range) => condition switch
+    {
+        null => partition.Items.Count,
+        { Operator: KeyOperator.BeginsWith } => partition.Items.CountPrefix(range.Lower),
+        _ => partition.Items.CountRange(range),
+    };
 
     /// <summary>Walks the partitions whose keys fall in <paramref name="pkRange"/>, in key order.</summary>
     private static void RunRange(TableStore table, KeyRange pkRange, KeyRange skRange, bool descending,

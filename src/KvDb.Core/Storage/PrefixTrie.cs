@@ -303,6 +303,79 @@ internal class PrefixTrie
         return obj is not null && KeyOf(obj).StartsWith(prefix) ? 1 : 0;
     }
 
+    /// <summary>
+    /// The number of leaves whose keys lie inside <paramref name="range"/>, from the subtree counts: two walks down
+    /// the bounds, adding up the subtrees beside them; no leaf inside the range is visited.
+    /// </summary>
+    public int CountRange(in KeyRange range)
+    {
+        if (range.IsEmpty)
+        {
+            return 0;
+        }
+
+        var upTo = range.Upper is null ? Count : Rank(range.Upper, range.UpperInclusive);
+        var below = range.Lower is null ? 0 : Rank(range.Lower, !range.LowerInclusive);
+        return Math.Max(0, upTo - below);
+    }
+
+    /// <summary>How many keys are below <paramref name="bound"/> (or at most it, with <paramref name="inclusive"/>).</summary>
+    private int Rank(ReadOnlySpan<byte> bound, bool inclusive)
+    {
+        var count = 0;
+        var obj = Volatile.Read(ref _root);
+        while (obj is TrieNode node)
+        {
+            var path = node.Path.AsSpan();
+            var n = Math.Min(path.Length, bound.Length);
+            var c = path[..n].SequenceCompareTo(bound[..n]);
+            if (c != 0)
+            {
+                return c < 0 ? count + Volatile.Read(ref node.Leaves) : count; // the whole subtree is below or above
+            }
+
+            if (path.Length >= bound.Length)
+            {
+                // The bound is the node's path (only the terminal can equal it) or a proper prefix of it (all above).
+                return count + (path.Length == bound.Length && inclusive && Volatile.Read(ref node.Terminal) is not null ? 1 : 0);
+            }
+
+            if (Volatile.Read(ref node.Terminal) is not null)
+            {
+                count++; // the terminal's key is a proper prefix of the bound: below it
+            }
+
+            var slots = Volatile.Read(ref node.Slots);
+            var labels = Unsafe.As<byte[]>(slots[0]);
+            var next = bound[node.Depth];
+            obj = null;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                if (labels[i] > next)
+                {
+                    break;
+                }
+
+                var child = Volatile.Read(ref slots[i + 1]);
+                if (labels[i] == next)
+                {
+                    obj = child;
+                    break;
+                }
+
+                count += child is TrieNode t ? Volatile.Read(ref t.Leaves) : 1;
+            }
+        }
+
+        if (obj is null)
+        {
+            return count;
+        }
+
+        var cmp = KeyOf(obj).SequenceCompareTo(bound);
+        return count + (cmp < 0 || (cmp == 0 && inclusive) ? 1 : 0);
+    }
+
     // A node keeps at least two entries; when a removal leaves one, the entry takes the node's place.
     private void Collapse(TrieNode node, object[]? parentSet, int parentIndex)
     {

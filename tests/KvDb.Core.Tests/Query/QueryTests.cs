@@ -53,6 +53,10 @@ public sealed class QueryTests : IAsyncLifetime
         Assert.Equal(6, (await _db.Store.QueryAsync(Request("messages-10"))).Count);
         Assert.Equal(0, (await _db.Store.QueryAsync(Request("messages-9"))).Count);
         Assert.Equal(0, (await _db.Store.QueryAsync(Request("messages-1000"))).Count);
+        Assert.Equal(4, (await _db.Store.QueryAsync(Request("") with { SortKeyCondition = KeyCondition.Between(AttributeValue.FromString("messages-101"), AttributeValue.FromString("messages-104")) })).Count);
+        Assert.Equal(3, (await _db.Store.QueryAsync(Request("") with { SortKeyCondition = new KeyCondition(KeyOperator.LessThan, AttributeValue.FromString("messages-103")) })).Count);
+        Assert.Equal(2, (await _db.Store.QueryAsync(Request("") with { SortKeyCondition = new KeyCondition(KeyOperator.GreaterThanOrEqual, AttributeValue.FromString("messages-105")) })).Count);
+        Assert.Equal(1, (await _db.Store.QueryAsync(Request("") with { SortKeyCondition = new KeyCondition(KeyOperator.Equal, AttributeValue.FromString("messages-102")) })).Count);
 
         // A limit below the count pages (the count stops at the limit and a resume key follows); a filter is applied.
         var page = await _db.Store.QueryAsync(Request("messages-10") with { Limit = 4 });

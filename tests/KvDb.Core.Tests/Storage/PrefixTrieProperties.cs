@@ -42,6 +42,16 @@ public sealed class PrefixTrieProperties
 
                 Assert.Equal(model.Count, trie.Count);
 
+                // Ranges bounded by the operated key, from the subtree counts, agree with the model.
+                foreach (var (lo, hi) in new (byte[]?, byte[]?)[] { (op.Key, null), (null, op.Key), (op.Key, op.Key), ([0x01], op.Key) })
+                {
+                    foreach (var inclusive in new[] { true, false })
+                    {
+                        var range = new KeyRange(lo, inclusive, hi, !inclusive);
+                        Assert.Equal(model.Keys.Count(k => range.Contains(k)), trie.CountRange(range));
+                    }
+                }
+
                 // Subtree counts answer every prefix (of a stored key, of the operated key, or absent) exactly.
                 foreach (var prefix in model.Keys.SelectMany(k => Enumerable.Range(0, k.Length + 1).Select(n => k[..n])).Append(op.Key).Append([0x61, 0x61, 0x61]))
                 {
@@ -92,6 +102,7 @@ public sealed class PrefixTrieProperties
 
             var actual = Drain(trie.Scan(range, descending));
             Assert.Equal(expected.Select(Convert.ToHexString), actual.Select(Convert.ToHexString));
+            Assert.Equal(expected.Count, trie.CountRange(range)); // from the subtree counts, no leaf visited
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(500).WithQuietOnSuccess(true));
 
     [Fact]
