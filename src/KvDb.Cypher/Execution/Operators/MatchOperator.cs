@@ -87,7 +87,10 @@ internal sealed class CountMatchOperator : UnaryOperator
     public static CountMatchOperator? TryCreate(MatchOperator match, IReadOnlyList<(string Name, Expr Expression)> keys, IReadOnlyList<(string Name, Expr Aggregate)> aggregates)
     {
         var steps = match.Plan.Steps;
-        if (steps.Count == 0 || steps[^1] is not ExpandStep final)
+        if (match.Optional || match.Where is not null || steps.Count == 0 || steps[^1] is not ExpandStep last ||
+            last.Rel.IsVariableLength || last.Rel.Properties is not null || last.ToNode.Labels.Count > 0 || last.ToNode.Properties is not null ||
+            last.NodesVariable is not null || !match.Plan.NewVariables.Contains(last.To) || !match.Plan.NewVariables.Contains(last.RelVariable) ||
+            last.To == last.From || last.To == last.RelVariable)
         {
             return null;
         }
@@ -107,18 +110,10 @@ internal sealed class CountMatchOperator : UnaryOperator
         foreach (var (_, key) in keys)
         {
             var variables = Rules.Variables(key);
-            if (variables.Contains(final.To) || variables.Contains(final.RelVariable) || (final.NodesVariable is { } nodes && variables.Contains(nodes)))
+            if (variables.Contains(last.To) || variables.Contains(last.RelVariable))
             {
                 return null;
             }
-        }
-
-        if (match.Optional || match.Where is not null || steps[^1] is not ExpandStep last ||
-            last.Rel.IsVariableLength || last.Rel.Properties is not null || last.ToNode.Labels.Count > 0 || last.ToNode.Properties is not null ||
-            last.NodesVariable is not null || !match.Plan.NewVariables.Contains(last.To) || !match.Plan.NewVariables.Contains(last.RelVariable) ||
-            last.To == last.From || last.To == last.RelVariable)
-        {
-            return null;
         }
 
         var used = new List<string>();
