@@ -32,7 +32,25 @@ internal static class CypherEngine
         {
             var tx = new GraphTransaction(graph, cancellationToken);
             var ctx = new EvalContext(tx, parameterValues, Random.Shared);
-            var (root, columns) = await new Planner(tx, ctx).PlanAsync(statement).ConfigureAwait(false);
+            Operators.Operator root;
+            IReadOnlyList<string> columns;
+            var cacheable = !writes && !statement.Explain;
+            var catalog = cacheable ? await tx.CatalogAsync().ConfigureAwait(false) : null;
+            if (catalog is not null && graph.TryGetPlan(text, hashDbMerge, catalog, out var cached))
+            {
+                (root, columns) = (cached.Root, cached.Columns);
+            }
+            else
+            {
+                // The generation is taken before planning: a write that lands meanwhile makes the stored plan stale.
+                var generation = graph.Generation;
+                (root, columns) = await new Planner(tx, ctx).PlanAsync(statement).ConfigureAwait(false);
+                if (catalog is not null)
+                {
+                    graph.StorePlan(text, hashDbMerge, new GraphStore.CachedPlan(generation, catalog.Version, root, columns));
+                }
+            }
+
             if (statement.Explain)
             {
                 return new CypherResult(columns, [], tx.Statistics, root.Explain());

@@ -67,6 +67,49 @@ internal sealed class GraphStore
     /// <summary>The last index catalog read, reused while its version is current.</summary>
     public IndexCatalog? CachedCatalog { get; set; }
 
+    /// <summary>
+    /// Plans of read-only statements by text, each valid while this process has not written the graph since it was
+    /// planned (the statistics it was costed with) and the index catalog has the version it was planned against
+    /// (which also catches indexes changed by other processes). Operators hold no per-run state, so one plan serves
+    /// concurrent runs. Bounded; cleared when full.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Text, bool HashDb), CachedPlan> _plans = new();
+
+    private const int PlanCacheSize = 512;
+
+    internal sealed record CachedPlan(long Generation, long CatalogVersion, Execution.Operators.Operator Root, IReadOnlyList<string> Columns);
+
+    /// <summary>How many statements ran from a cached plan (for tests).</summary>
+    internal long PlanCacheHits => Interlocked.Read(ref _planCacheHits);
+
+    private long _planCacheHits;
+
+    public bool TryGetPlan(string text, bool hashDb, IndexCatalog catalog, out CachedPlan plan)
+    {
+        if (_plans.TryGetValue((text, hashDb), out plan!) && plan.Generation == Generation && plan.CatalogVersion == catalog.Version)
+        {
+            Interlocked.Increment(ref _planCacheHits);
+            return true;
+        }
+
+        return false;
+    }
+
+    public void StorePlan(string text, bool hashDb, CachedPlan plan)
+    {
+        if (text.Length > 16_384)
+        {
+            return;
+        }
+
+        if (_plans.Count >= PlanCacheSize)
+        {
+            _plans.Clear();
+        }
+
+        _plans[(text, hashDb)] = plan;
+    }
+
     public async ValueTask EnsureTableAsync(CancellationToken cancellationToken)
     {
         if (_ensured)

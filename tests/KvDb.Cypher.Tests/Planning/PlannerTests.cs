@@ -5,6 +5,37 @@ namespace KvDb.Cypher.Tests.Planning;
 public sealed class PlannerTests
 {
     [Fact]
+    public void PlanCache_ReusesReadPlans_UntilAWriteOrAnIndexChange()
+    {
+        using var db = KvDatabase.OpenInMemory();
+        var graph = db.Graph();
+        graph.Cypher("UNWIND range(1, 50) AS i CREATE (:Person {name: 'p' + toString(i), i: i})");
+        graph.Cypher("CREATE INDEX person_name FOR (p:Person) ON (p.name)");
+        const string Query = "MATCH (p:Person {name: $name}) RETURN p.i";
+        Assert.Equal([7L], graph.Cypher(Query, new { name = "p7" }).Rows.Select(r => (long)r[0]!));
+        var hits = graph.Store.PlanCacheHits;
+        Assert.Equal([8L], graph.Cypher(Query, new { name = "p8" }).Rows.Select(r => (long)r[0]!));
+        Assert.Equal([], graph.Cypher(Query, new { name = "nobody" }).Rows.Select(r => (long)r[0]!));
+        Assert.Equal(hits + 2, graph.Store.PlanCacheHits);
+
+        // A write of this process plans again (statistics), and the new node is found.
+        graph.Cypher("CREATE (:Person {name: 'p7', i: 77})");
+        Assert.Equal([7L, 77L], graph.Cypher(Query, new { name = "p7" }).Rows.Select(r => (long)r[0]!).Order());
+        Assert.Equal(hits + 2, graph.Store.PlanCacheHits);
+
+        // The index dropped through another database instance on the same store (its own graph objects, so no
+        // generation change here): the catalog version changes, the plan is rebuilt, and rows are still found.
+        Assert.Equal([7L, 77L], graph.Cypher(Query, new { name = "p7" }).Rows.Select(r => (long)r[0]!).Order());
+        Assert.Equal(hits + 3, graph.Store.PlanCacheHits);
+        using var other = new KvDatabase(db.Store);
+        other.Graph().Cypher("DROP INDEX person_name");
+        other.Graph().Cypher("MATCH (p:Person {name: 'p9'}) SET p.name = 'renamed'");
+        Assert.Equal([7L, 77L], graph.Cypher(Query, new { name = "p7" }).Rows.Select(r => (long)r[0]!).Order());
+        Assert.Equal([9L], graph.Cypher(Query, new { name = "renamed" }).Rows.Select(r => (long)r[0]!));
+        Assert.Equal(hits + 4, graph.Store.PlanCacheHits); // the first run after the drop planned again
+    }
+
+    [Fact]
     public void Planner_StartsFromTheSmallestLabel()
     {
         using var db = KvDatabase.OpenInMemory();
