@@ -344,7 +344,7 @@ internal sealed partial class KvEngine
         public Collector(TableStore table, Condition? filter, Projection? projection, int limit, bool countOnly, (string, KvNumber)? ttl, CancellationToken cancellationToken)
         {
             _ttl = ttl;
-            _items = new List<Item>(countOnly ? 0 : Math.Min(limit, 128));
+            _items = new List<Item>(countOnly ? 0 : Math.Min(limit, 16)); // grows for long pages; most key queries return a few items
             _table = table;
             _filter = filter;
             _projection = projection;
