@@ -429,6 +429,9 @@ public sealed partial class ClusterNode
 
     // ------------------------------------------------------------------ tombstone collection
 
+    /// <summary>Metadata items one collection pass looks at per table.</summary>
+    private const int TombstoneBatch = 1000;
+
     private long _tombstonesCollected;
 
     /// <summary>Tombstones this node has collected since it started.</summary>
@@ -439,12 +442,12 @@ public sealed partial class ClusterNode
 
     /// <summary>
     /// One tombstone collection pass (run after each anti-entropy pass): for every table, looks at the next
-    /// <paramref name="batch"/> metadata items, picks the settled tombstones older than
+    /// <see cref="TombstoneBatch"/> metadata items, picks the settled tombstones older than
     /// <see cref="ClusterOptions.TombstoneGracePeriod"/>, asks every other replica of each item whether it may be
     /// forgotten (<see cref="TombstoneCheckRequest"/>), and removes those all replicas agree on. Nothing happens while
     /// the membership changes or when the period is zero. Returns how many tombstones this node removed.
     /// </summary>
-    public async Task<long> CollectTombstonesAsync(CancellationToken cancellationToken = default, int batch = 1000)
+    public async Task<long> CollectTombstonesAsync(CancellationToken cancellationToken = default)
     {
         var grace = Options.TombstoneGracePeriod;
         var placement = Placement;
@@ -465,7 +468,7 @@ public sealed partial class ClusterNode
             }
 
             _tombstoneCursors.TryGetValue(table, out var after);
-            var (found, next) = await Replicas.FindTombstonesAsync(table, olderThan, after, batch, cancellationToken);
+            var (found, next) = await Replicas.FindTombstonesAsync(table, olderThan, after, TombstoneBatch, cancellationToken);
             _tombstoneCursors[table] = next;
             if (found.Count == 0)
             {
