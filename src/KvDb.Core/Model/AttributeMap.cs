@@ -22,19 +22,46 @@ public sealed class AttributeMap : IReadOnlyDictionary<string, AttributeValue>, 
     public AttributeMap(IEnumerable<KeyValuePair<string, AttributeValue>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var names = new List<string>();
-        var values = new List<AttributeValue>();
-        foreach (var (name, value) in entries)
+        if (entries is List<KeyValuePair<string, AttributeValue>> list)
         {
-            ArgumentNullException.ThrowIfNull(name, nameof(entries));
-            ArgumentNullException.ThrowIfNull(value, nameof(entries));
-            names.Add(name);
-            values.Add(value);
+            // The common bulk form (a reused attribute list): exact-size arrays, no enumerator or growth copies.
+            (_names, _values) = (new string[list.Count], new AttributeValue[list.Count]);
+            for (var i = 0; i < list.Count; i++)
+            {
+                (_names[i], _values[i]) = Checked(list[i]);
+            }
+        }
+        else if (entries is KeyValuePair<string, AttributeValue>[] array)
+        {
+            (_names, _values) = (new string[array.Length], new AttributeValue[array.Length]);
+            for (var i = 0; i < array.Length; i++)
+            {
+                (_names[i], _values[i]) = Checked(array[i]);
+            }
+        }
+        else
+        {
+            var names = new List<string>();
+            var values = new List<AttributeValue>();
+            foreach (var entry in entries)
+            {
+                var (name, value) = Checked(entry);
+                names.Add(name);
+                values.Add(value);
+            }
+
+            _names = [.. names];
+            _values = [.. values];
         }
 
-        _names = [.. names];
-        _values = [.. values];
         _index = BuildIndex(_names);
+
+        static (string, AttributeValue) Checked(KeyValuePair<string, AttributeValue> entry)
+        {
+            ArgumentNullException.ThrowIfNull(entry.Key, nameof(entries));
+            ArgumentNullException.ThrowIfNull(entry.Value, nameof(entries));
+            return (entry.Key, entry.Value);
+        }
     }
 
     // Trusted: arrays are owned by the map and names are known to be distinct.

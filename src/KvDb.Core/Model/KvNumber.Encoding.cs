@@ -76,6 +76,49 @@ public readonly partial struct KvNumber
         return bytes;
     }
 
+    /// <summary>
+    /// The length of the encoded number at the start of <paramref name="source"/>, found without decoding it (for
+    /// readers that skip a value): the marker, the exponent byte and the digit bytes up to the terminator. Only the
+    /// structure is checked; <see cref="Decode"/> checks the digits.
+    /// </summary>
+    internal static int EncodedLength(ReadOnlySpan<byte> source)
+    {
+        if (source.IsEmpty)
+        {
+            ThrowInvalidEncoding("the input is empty");
+        }
+
+        var marker = source[0];
+        if (marker == ZeroMarker)
+        {
+            return 1;
+        }
+
+        if (marker != PositiveMarker && marker != NegativeMarker)
+        {
+            ThrowInvalidEncoding($"unknown leading byte 0x{marker:X2}");
+        }
+
+        if (source.Length < 2)
+        {
+            ThrowInvalidEncoding("the exponent byte is missing");
+        }
+
+        // The terminator is the first digit byte equal to 0 (positive) or 0xFF (negative, every byte flipped).
+        // (A plain loop: numbers are a few bytes long, shorter than a vectorized search needs to pay off.)
+        var end = marker == NegativeMarker ? (byte)0xFF : (byte)0;
+        for (var i = 2; i < source.Length; i++)
+        {
+            if (source[i] == end)
+            {
+                return i + 1;
+            }
+        }
+
+        ThrowInvalidEncoding("the terminator is missing");
+        return 0;
+    }
+
     /// <summary>Reads a number written by <see cref="Encode"/> from the start of <paramref name="source"/>.</summary>
     /// <param name="source">The bytes; anything after the encoded number is ignored.</param>
     /// <param name="bytesRead">The number of bytes the encoded number occupies.</param>

@@ -51,7 +51,11 @@ internal static class ItemCodec
     /// <summary>Encodes an attribute map into a new array, validating nesting depth.</summary>
     public static byte[] EncodeAttributes(AttributeMap map)
     {
-        var writer = new ArrayBufferWriter<byte>(64);
+        // One scratch writer per thread (encoding never awaits or re-enters), so an item costs one exact-size array;
+        // a writer grown past 64 KiB by a large item is not kept.
+        var writer = t_writer ?? new ArrayBufferWriter<byte>(256);
+        t_writer = null;
+        writer.ResetWrittenCount();
         WriteVarUInt(writer, (uint)map.Count);
         for (var i = 0; i < map.Count; i++)
         {
@@ -59,7 +63,41 @@ internal static class ItemCodec
             WriteValue(writer, map.ValueAt(i), 1, map.NameAt(i));
         }
 
-        return writer.WrittenSpan.ToArray();
+        var result = writer.WrittenSpan.ToArray();
+        if (writer.Capacity <= 64 * 1024)
+        {
+            t_writer = writer;
+        }
+
+        return result;
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_writer;
+
+    /// <summary>
+    /// Encodes the attributes <paramref name="names"/>[i] = <paramref name="values"/>[i] (names distinct: the caller
+    /// checked) into a new array, validating nesting depth, without building an <see cref="AttributeMap"/>.
+    /// </summary>
+    public static byte[] EncodeAttributes(ReadOnlySpan<string> names, ReadOnlySpan<AttributeValue> values)
+    {
+        var writer = t_writer ?? new ArrayBufferWriter<byte>(256);
+        t_writer = null;
+        writer.ResetWrittenCount();
+        WriteVarUInt(writer, (uint)names.Length);
+        for (var i = 0; i < names.Length; i++)
+        {
+            WriteName(writer, names[i]);
+            WriteValue(writer, values[i], 1, names[i]);
+        }
+
+        var result = writer.WrittenSpan.ToArray();
+        if (writer.Capacity <= 64 * 1024)
+        {
+            t_writer = writer;
+        }
+
+        return result;
     }
 
     /// <summary>Encodes one value (for keys in messages and for tests).</summary>
@@ -695,6 +733,20 @@ internal ref struct ItemReader
         return n;
     }
 
+    /// <summary>Moves past an encoded number without decoding it (its structure is checked, not its digits).</summary>
+    private void SkipNumber()
+    {
+        var start = _position;
+        try
+        {
+            _position += KvNumber.EncodedLength(_data[_position..]);
+        }
+        catch (KvDbException e)
+        {
+            throw new KvDbException(KvErrorCode.InvalidItem, $"Malformed encoded item: bad number at byte {start}: {e.Message}", e);
+        }
+    }
+
     public AttributeValue ReadValue(int depth)
     {
         if (depth > ItemCodec.MaxDepth + 1)
@@ -823,7 +875,7 @@ internal ref struct ItemReader
                 ReadBytesSpan();
                 break;
             case ItemCodec.TagNumber:
-                ReadNumber();
+                SkipNumber();
                 break;
             case ItemCodec.TagFalse:
             case ItemCodec.TagTrue:

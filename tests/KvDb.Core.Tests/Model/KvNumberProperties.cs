@@ -88,6 +88,9 @@ public sealed class KvNumberProperties
             Assert.Equal(n, decoded);
             Assert.Equal(length, read);
             Assert.True(length <= KvNumber.MaxEncodedLength);
+
+            // Readers that skip a number find its end without decoding it.
+            Assert.Equal(length, KvNumber.EncodedLength(buffer));
         }).Check(s_config);
     }
 
@@ -108,6 +111,19 @@ public sealed class KvNumberProperties
             var bytes = Array.ConvertAll(values, v => (byte)v);
             KvNumber decoded;
             int read;
+            int skipped;
+            try
+            {
+                // The skip checks the structure only: it must fail with the same code or find an end inside the bytes.
+                skipped = KvNumber.EncodedLength(bytes);
+                Assert.InRange(skipped, 1, bytes.Length);
+            }
+            catch (KvDbException e)
+            {
+                Assert.Equal(KvErrorCode.InvalidNumber, e.Code);
+                skipped = -1;
+            }
+
             try
             {
                 decoded = KvNumber.Decode(bytes, out read);
@@ -117,6 +133,8 @@ public sealed class KvNumberProperties
                 Assert.Equal(KvErrorCode.InvalidNumber, e.Code);
                 return;
             }
+
+            Assert.Equal(read, skipped);
 
             // Whatever decodes is canonical: encoding it again gives back exactly the bytes read.
             Assert.Equal(bytes.AsSpan(0, read).ToArray(), decoded.ToEncodedBytes());
