@@ -40,10 +40,15 @@ public sealed partial class SqlEngine
         var columns = insert.Columns.Count > 0 ? [.. insert.Columns] : table.Origin == TableOrigin.Declared
             ? table.Columns.Select(c => c.Name).ToList()
             : ThrowHelper.Error<List<string>>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} needs a column list: the table has no declared columns");
-        var duplicateColumn = columns.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicateColumn is not null)
+        for (var c = 1; c < columns.Count; c++)
         {
-            ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"Column '{duplicateColumn.Key}' is given twice in INSERT INTO {insert.Table}");
+            for (var d = 0; d < c; d++)
+            {
+                if (string.Equals(columns[c], columns[d], StringComparison.Ordinal))
+                {
+                    ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"Column '{columns[c]}' is given twice in INSERT INTO {insert.Table}");
+                }
+            }
         }
 
         foreach (var column in columns)
@@ -54,27 +59,12 @@ public sealed partial class SqlEngine
             }
         }
 
-        // Compute the rows.
-        List<AttributeValue?[]> rows;
-        if (insert.Rows is not null && AllLiterals(insert.Rows))
+        // Compute the rows: plain values and parameters (the bulk and the prepared forms) are read row by row below,
+        // with no expression to bind or evaluate; anything else runs through the binder and the operators first.
+        var simple = insert.Rows is not null && AllLiteralsOrParameters(insert.Rows);
+        List<AttributeValue?[]>? computed = null;
+        if (simple)
         {
-            // Plain values (the common bulk form): no expression to bind or evaluate.
-            rows = new List<AttributeValue?[]>(insert.Rows.Count);
-            foreach (var r in insert.Rows)
-            {
-                if (r.Count != columns.Count)
-                {
-                    ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {r.Count} value(s)");
-                }
-
-                var row = new AttributeValue?[r.Count];
-                for (var c = 0; c < row.Length; c++)
-                {
-                    row[c] = SqlValues.Normalize(SqlValues.FromLiteral((LiteralExpr)r[c]));
-                }
-
-                rows.Add(row);
-            }
         }
         else if (insert.Rows is not null)
         {
@@ -82,7 +72,7 @@ public sealed partial class SqlEngine
             var bound = insert.Rows.Select(r => r.Count == columns.Count
                 ? r.Select(e => binder.BindExpr(e, Scope.Empty)).ToArray()
                 : ThrowHelper.Error<BoundExpr[]>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {r.Count} value(s)")).ToList();
-            rows = await CollectAsync(binder, new LogicalValues(bound, columns.Count), session.Pending, ct).ConfigureAwait(false);
+            computed = await CollectAsync(binder, new LogicalValues(bound, columns.Count), session.Pending, ct).ConfigureAwait(false);
         }
         else
         {
@@ -93,48 +83,88 @@ public sealed partial class SqlEngine
                 ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but the query returns {query.Columns.Count}");
             }
 
-            rows = await CollectAsync(binder, Optimizer.Optimize(query.Plan), session.Pending, ct).ConfigureAwait(false);
+            computed = await CollectAsync(binder, Optimizer.Optimize(query.Plan), session.Pending, ct).ConfigureAwait(false);
         }
 
-        CheckRowCount(rows.Count, $"INSERT INTO {table.Name}", session);
-        var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
-        var firstId = generated && rows.Count > 0 ? await _catalog.NextAsync(table.Name, "seq", rows.Count, ct).ConfigureAwait(false) : KvNumber.Zero;
-        var items = new List<(ItemKey Key, Item Item)>(rows.Count);
-        var keys = new HashSet<ItemKey>(rows.Count);
+        var rowCount = computed?.Count ?? insert.Rows!.Count;
+        if (rowCount > MaxRowsPerTransaction)
+        {
+            CheckRowCount(rowCount, $"INSERT INTO {table.Name}", session);
+        }
 
-        // Per column, once: its declared type; then per row one attribute list (names are distinct: checked above).
+        var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
+        var firstId = generated && rowCount > 0 ? await _catalog.NextAsync(table.Name, "seq", rowCount, ct).ConfigureAwait(false) : KvNumber.Zero;
+        var items = new List<(ItemKey Key, Item Item)>(rowCount);
+        var keys = rowCount > 1 ? new HashSet<ItemKey>(rowCount) : null;
+
+        // Per column, once: its declared type and whether it is a key; then per row its attributes, encoded straight
+        // into the item (names are distinct: checked above), and its key from the row's own values.
         var types = new SqlType[columns.Count];
+        var pkColumn = -1;
+        var skColumn = -1;
         for (var c = 0; c < columns.Count; c++)
         {
             types[c] = table.FindColumn(columns[c])?.Type ?? SqlType.Any;
+            pkColumn = string.Equals(columns[c], table.PartitionKey, StringComparison.Ordinal) ? c : pkColumn;
+            skColumn = table.SortKey is not null && string.Equals(columns[c], table.SortKey, StringComparison.Ordinal) ? c : skColumn;
         }
 
-        var attributes = new List<KeyValuePair<string, AttributeValue>>(columns.Count + 1);
-        for (var r = 0; r < rows.Count; r++)
+        var offset = generated ? 1 : 0;
+        var names = new string[columns.Count + offset];
+        var values = new AttributeValue[columns.Count + offset];
+        var scratch = simple ? new AttributeValue?[columns.Count] : null;
+        for (var r = 0; r < rowCount; r++)
         {
-            attributes.Clear();
-            if (generated)
+            AttributeValue?[] row;
+            if (scratch is not null)
             {
-                attributes.Add(new(table.PartitionKey, AttributeValue.FromNumber(firstId + r)));
+                var source = insert.Rows![r];
+                if (source.Count != columns.Count)
+                {
+                    ThrowHelper.Error(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {source.Count} value(s)");
+                }
+
+                for (var c = 0; c < scratch.Length; c++)
+                {
+                    scratch[c] = SqlValues.Normalize(source[c] is LiteralExpr literal ? SqlValues.FromLiteral(literal) : parameters.Get((ParameterExpr)source[c]));
+                }
+
+                row = scratch;
+            }
+            else
+            {
+                row = computed![r];
             }
 
-            var row = rows[r];
+            var count = 0;
+            AttributeValue? pk = null;
+            if (generated)
+            {
+                names[0] = table.PartitionKey;
+                values[0] = pk = AttributeValue.FromNumber(firstId + r);
+                count = 1;
+            }
+
             for (var c = 0; c < columns.Count; c++)
             {
                 if (CheckValue(table, columns[c], types[c], row[c]) is { } value)
                 {
-                    attributes.Add(new(columns[c], value));
+                    names[count] = columns[c];
+                    values[count++] = value;
                 }
             }
 
-            var item = Item.FromAttributes(attributes);
-            var key = KeyOf(table, item);
-            if (!keys.Add(key))
+            pk ??= pkColumn >= 0 ? row[pkColumn] : null;
+            var key = new ItemKey(
+                pk ?? ThrowHelper.Error<AttributeValue>(SqlErrorCode.TypeMismatch, $"Key column '{table.Name}.{table.PartitionKey}' must be given"),
+                table.SortKey is null ? null : (skColumn >= 0 ? row[skColumn] : null)
+                    ?? ThrowHelper.Error<AttributeValue>(SqlErrorCode.TypeMismatch, $"Key column '{table.Name}.{table.SortKey}' must be given"));
+            if (keys is not null && !keys.Add(key))
             {
                 ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} gives the key {key} twice");
             }
 
-            items.Add((key, item));
+            items.Add((key, Item.Encoded(names.AsSpan(0, count), values.AsSpan(0, count))));
         }
 
         if (session.Pending is { } pending)
@@ -173,18 +203,18 @@ public sealed partial class SqlEngine
             await _catalog.LearnColumnsAsync(table, generated ? [table.PartitionKey, .. columns] : columns, ct).ConfigureAwait(false);
         }
 
-        return rows.Count;
+        return rowCount;
     }
 
-    /// <summary>Whether every value of a VALUES list is a literal (then nothing needs binding, and no other table is read).</summary>
-    private static bool AllLiterals(ValueList<ValueList<SqlExpr>> rows)
+    /// <summary>Whether every value of a VALUES list is a literal or a parameter (then nothing needs binding, and no other table is read).</summary>
+    private static bool AllLiteralsOrParameters(ValueList<ValueList<SqlExpr>> rows)
     {
         for (var r = 0; r < rows.Count; r++)
         {
             var row = rows[r];
             for (var c = 0; c < row.Count; c++)
             {
-                if (row[c] is not LiteralExpr)
+                if (row[c] is not (LiteralExpr or ParameterExpr))
                 {
                     return false;
                 }
@@ -421,7 +451,7 @@ public sealed partial class SqlEngine
         TransactWriteResult result;
         try
         {
-            result = await Store.TransactWriteItemsAsync([.. actions.Select(a => a.Action)], s_atomic, ct).ConfigureAwait(false);
+            result = await Store.TransactWriteItemsAsync(actions, s_atomic, ct).ConfigureAwait(false);
         }
         catch (KvDbException ex) when (ex is not SqlException)
         {
@@ -431,7 +461,7 @@ public sealed partial class SqlEngine
         if (!result.Succeeded)
         {
             var index = result.FailedActionIndex;
-            var what = index >= 0 ? actions[index].Description : "a row changed concurrently";
+            var what = index >= 0 ? pending.Describe(index) : "a row changed concurrently";
             ThrowHelper.Error(SqlErrorCode.WriteFailed, $"COMMIT failed: {what}; the transaction was rolled back, nothing was changed");
         }
     }

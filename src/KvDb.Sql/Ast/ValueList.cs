@@ -12,6 +12,9 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
     /// <param name="items">The elements.</param>
     public ValueList(IEnumerable<T> items) => _items = [.. items];
 
+    // Takes ownership of an array nobody else holds (no copy).
+    internal ValueList(T[] items, bool owned) => _items = owned ? items : [.. items];
+
     /// <summary>The empty list.</summary>
     public static ValueList<T> Empty { get; } = new([]);
 

@@ -81,9 +81,9 @@ internal sealed class PendingWrites
     }
 
     /// <summary>The COMMIT actions, one per changed row, in the order the rows were first changed.</summary>
-    public List<(TransactWriteItem Action, string Description)> ToActions()
+    public List<TransactWriteItem> ToActions()
     {
-        var actions = new List<(TransactWriteItem, string)>(_order.Count);
+        var actions = new List<TransactWriteItem>(_order.Count);
         foreach (var (table, key, row) in _order)
         {
             var pk = _partitionKeys[table];
@@ -91,19 +91,30 @@ internal sealed class PendingWrites
             {
                 // Inserted by this transaction: nobody else may have inserted the row meanwhile.
                 actions.Add(row.Current is null
-                    ? (new TransactConditionCheck(table, key, Condition.AttributeNotExists(pk)), $"row {key} of {table} (inserted and deleted by this transaction) was inserted by another writer meanwhile")
-                    : (new TransactPut(table, row.Current, Condition.AttributeNotExists(pk)), $"INSERT INTO {table}: duplicate key {key} (inserted by another writer meanwhile)"));
+                    ? new TransactConditionCheck(table, key, Condition.AttributeNotExists(pk))
+                    : new TransactPut(table, row.Current, Condition.AttributeNotExists(pk)));
             }
             else
             {
                 // Read from the store: it must still be there.
                 actions.Add(row.Current is null
-                    ? (new TransactDelete(table, key, Condition.AttributeExists(pk)), $"row {key} of {table} was deleted by another writer meanwhile")
-                    : (new TransactPut(table, row.Current, Condition.AttributeExists(pk)), $"row {key} of {table} was deleted by another writer meanwhile"));
+                    ? new TransactDelete(table, key, Condition.AttributeExists(pk))
+                    : new TransactPut(table, row.Current, Condition.AttributeExists(pk)));
             }
         }
 
         return actions;
+    }
+
+    /// <summary>Why the COMMIT action at <paramref name="index"/> (of <see cref="ToActions"/>) can fail its condition, for the error message.</summary>
+    public string Describe(int index)
+    {
+        var (table, key, row) = _order[index];
+        return row.Base is null
+            ? row.Current is null
+                ? $"row {key} of {table} (inserted and deleted by this transaction) was inserted by another writer meanwhile"
+                : $"INSERT INTO {table}: duplicate key {key} (inserted by another writer meanwhile)"
+            : $"row {key} of {table} was deleted by another writer meanwhile";
     }
 
     /// <summary>One changed row.</summary>

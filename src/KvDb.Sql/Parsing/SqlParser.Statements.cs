@@ -88,11 +88,14 @@ internal sealed partial class SqlParser
         return null!;
     }
 
+    private List<SqlExpr>? _rowScratch; // the values of the VALUES rows being read, reused row after row
+
     /// <summary>One row of VALUES: '(' expr {, expr} ')'. Bulk INSERTs are mostly plain literals, read without the expression parser.</summary>
     private ValueList<SqlExpr> ValuesRow()
     {
         Expect(TokenKind.LeftParen, "'('");
-        var values = new List<SqlExpr>();
+        var values = _rowScratch ??= [];
+        var start = values.Count; // a row's values may hold a subquery with its own VALUES rows
         do
         {
             values.Add(ValuesItem());
@@ -100,7 +103,9 @@ internal sealed partial class SqlParser
         while (Match(TokenKind.Comma));
 
         Expect(TokenKind.RightParen, "')'");
-        return new ValueList<SqlExpr>(values);
+        var row = new ValueList<SqlExpr>(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values)[start..].ToArray(), owned: true);
+        values.RemoveRange(start, values.Count - start);
+        return row;
     }
 
     /// <summary>A value of a VALUES row: a literal followed by ',' or ')' directly (as <c>Expr</c> would give it), else an expression.</summary>

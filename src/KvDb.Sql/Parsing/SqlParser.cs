@@ -14,7 +14,8 @@ internal sealed partial class SqlParser
     public const int MaxDepth = 256;
 
     private readonly string _source;
-    private readonly Token[] _tokens;
+    private readonly Token[] _tokens; // rented from the shared pool (see Lexer.TokenizePooled); _count are valid
+    private readonly int _count;
     private int _index;
     private int _depth;
     private int _positionalParameters;
@@ -22,13 +23,27 @@ internal sealed partial class SqlParser
     private SqlParser(string source)
     {
         _source = source;
-        _tokens = Lexer.Tokenize(source);
+        _tokens = Lexer.TokenizePooled(source, out _count);
     }
+
+    /// <summary>Returns the token array to the pool; the parser is not used afterwards.</summary>
+    private void Release() => System.Buffers.ArrayPool<Token>.Shared.Return(_tokens);
 
     /// <summary>Parses a script of statements separated by ';'.</summary>
     /// <param name="source">The SQL text.</param>
     /// <returns>The statements.</returns>
-    public static SqlScript ParseScript(string source) => new SqlParser(source).Script();
+    public static SqlScript ParseScript(string source)
+    {
+        var parser = new SqlParser(source);
+        try
+        {
+            return parser.Script();
+        }
+        finally
+        {
+            parser.Release();
+        }
+    }
 
     /// <summary>Parses exactly one statement (a trailing ';' is allowed).</summary>
     /// <param name="source">The SQL text.</param>
@@ -36,7 +51,16 @@ internal sealed partial class SqlParser
     public static SqlStatement ParseStatement(string source)
     {
         var parser = new SqlParser(source);
-        var script = parser.Script();
+        SqlScript script;
+        try
+        {
+            script = parser.Script();
+        }
+        finally
+        {
+            parser.Release();
+        }
+
         if (script.Statements.Count != 1)
         {
             ThrowHelper.Error(SqlErrorCode.Syntax, $"Expected exactly one statement but found {script.Statements.Count}");
@@ -51,13 +75,20 @@ internal sealed partial class SqlParser
     public static SqlExpr ParseExpression(string source)
     {
         var parser = new SqlParser(source);
-        var expr = parser.Expr();
-        if (parser.Peek().Kind != TokenKind.Eof)
+        try
         {
-            parser.Expected("end of input");
-        }
+            var expr = parser.Expr();
+            if (parser.Peek().Kind != TokenKind.Eof)
+            {
+                parser.Expected("end of input");
+            }
 
-        return expr;
+            return expr;
+        }
+        finally
+        {
+            parser.Release();
+        }
     }
 
     /// <summary>
@@ -90,13 +121,13 @@ internal sealed partial class SqlParser
     private Token Peek(int n = 0)
     {
         var i = _index + n;
-        return i < _tokens.Length ? _tokens[i] : _tokens[^1];
+        return i < _count ? _tokens[i] : _tokens[_count - 1];
     }
 
     private Token Next()
     {
         var token = _tokens[_index];
-        if (_index < _tokens.Length - 1)
+        if (_index < _count - 1)
         {
             _index++;
         }

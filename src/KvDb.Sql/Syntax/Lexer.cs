@@ -15,13 +15,65 @@ internal static class Lexer
     /// <exception cref="SqlException">On a character that starts no token, or an unterminated string or comment.</exception>
     public static Token[] Tokenize(string source)
     {
+        var rented = TokenizePooled(source, out var count);
+        var tokens = rented.AsSpan(0, count).ToArray();
+        System.Buffers.ArrayPool<Token>.Shared.Return(rented);
+        return tokens;
+    }
+
+    /// <summary>
+    /// Lexes <paramref name="source"/> into an array rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (the
+    /// caller returns it): a multi-megabyte bulk INSERT then allocates no token array of its own.
+    /// </summary>
+    /// <param name="source">The SQL text.</param>
+    /// <param name="count">How many tokens the array holds, the last one <see cref="TokenKind.Eof"/>.</param>
+    /// <returns>The rented array.</returns>
+    public static Token[] TokenizePooled(string source, out int count)
+    {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Length > MaxSourceLength)
         {
             ThrowHelper.Error(SqlErrorCode.LimitExceeded, $"The SQL text is {source.Length} characters long; the limit is {MaxSourceLength}.");
         }
 
-        var tokens = new List<Token>(Math.Max(4, source.Length / 4));
+        var tokens = new TokenBuffer(Math.Max(16, source.Length / 4));
+        try
+        {
+            Lex(source, ref tokens);
+            count = tokens.Count;
+            return tokens.Array;
+        }
+        catch
+        {
+            tokens.Release();
+            throw;
+        }
+    }
+
+    /// <summary>A growable token array rented from the shared pool.</summary>
+    private struct TokenBuffer(int capacity)
+    {
+        public Token[] Array = System.Buffers.ArrayPool<Token>.Shared.Rent(capacity);
+        public int Count;
+
+        public void Add(Token token)
+        {
+            if (Count == Array.Length)
+            {
+                var larger = System.Buffers.ArrayPool<Token>.Shared.Rent(Array.Length * 2);
+                Array.AsSpan().CopyTo(larger);
+                System.Buffers.ArrayPool<Token>.Shared.Return(Array);
+                Array = larger;
+            }
+
+            Array[Count++] = token;
+        }
+
+        public readonly void Release() => System.Buffers.ArrayPool<Token>.Shared.Return(Array);
+    }
+
+    private static void Lex(string source, ref TokenBuffer tokens)
+    {
         var pos = 0;
         var line = 1;
         var lineStart = 0;
@@ -82,7 +134,7 @@ internal static class Lexer
             if (pos >= source.Length)
             {
                 tokens.Add(new Token(TokenKind.Eof, source.Length, 0, line, column));
-                return [.. tokens];
+                return;
             }
 
             var begin = pos;
@@ -180,7 +232,7 @@ internal static class Lexer
                     default:
                         var shown = char.IsControl(ch) ? $"U+{(int)ch:X4}" : ch.ToString();
                         ThrowHelper.Syntax(source, new Token(TokenKind.Eof, begin, 1, line, column), $"Unexpected character '{shown}'");
-                        return [];
+                        return;
                 }
             }
 

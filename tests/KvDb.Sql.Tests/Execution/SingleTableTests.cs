@@ -123,6 +123,42 @@ public sealed class SingleTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Insert_Parameters_AreTypedValues_InAndOutOfTransactions()
+    {
+        // Literals and parameters are read without the binder: the values must still be typed, NULL must leave the
+        // attribute out, and the same text must take new values on every run.
+        Assert.Equal(1, await _db.ExecAsync("INSERT INTO people (id, name, age, city) VALUES (@id, @name, @age, @city)", new { id = "q1", name = "Una", age = 52L, city = (string?)null }));
+        Assert.Equal(2, await _db.ExecAsync("INSERT INTO people (id, name, age) VALUES (?, ?, ?), ('q3', ?, 7.5)", new object[] { "q2", "Vic", 33, "Wes" }));
+        var session = _db.SqlSession();
+        await session.ExecuteAsync("BEGIN");
+        foreach (var (id, name) in new[] { ("q4", "Xia"), ("q5", "Yul") })
+        {
+            await session.ExecuteAsync("INSERT INTO people (id, name, age) VALUES (@id, @name, @age)", new Dictionary<string, object?> { ["id"] = id, ["name"] = name, ["age"] = 60 });
+        }
+
+        await session.ExecuteAsync("COMMIT");
+        Assert.Equal(["q1|Una|52|", "q2|Vic|33|", "q3|Wes|7.5|", "q4|Xia|60|", "q5|Yul|60|"],
+            await _db.RowsAsync("SELECT id || '|' || name || '|' || CAST(age AS STRING) || '|' || COALESCE(city, '') FROM people WHERE id >= 'q' ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task Insert_BadParameters_AreClearErrors_AndStoreNothing()
+    {
+        var missing = await Assert.ThrowsAsync<SqlException>(() => _db.ExecAsync("INSERT INTO people (id, name) VALUES ('r1', 'a'), ('r2', @nope)"));
+        Assert.Equal(SqlErrorCode.MissingParameter, missing.SqlCode);
+        Assert.Contains("@nope", missing.Message, StringComparison.Ordinal);
+        var mismatch = await Assert.ThrowsAsync<SqlException>(() => _db.ExecAsync("INSERT INTO people (id, age) VALUES (@id, @age)", new { id = "r3", age = "old" }));
+        Assert.Equal(SqlErrorCode.TypeMismatch, mismatch.SqlCode);
+        Assert.Contains("people.age", mismatch.Message, StringComparison.Ordinal);
+        var nullKey = await Assert.ThrowsAsync<SqlException>(() => _db.ExecAsync("INSERT INTO people (id, name) VALUES ('r4', 'b'), (@id, 'c')", new { id = (string?)null }));
+        Assert.Equal(SqlErrorCode.TypeMismatch, nullKey.SqlCode);
+        var twice = await Assert.ThrowsAsync<SqlException>(() => _db.ExecAsync("INSERT INTO people (id, name) VALUES (@id, 'd'), ('r5', 'e'), (@id, 'f')", new { id = "r5" }));
+        Assert.Contains("twice", twice.Message, StringComparison.Ordinal);
+        Assert.Empty(await _db.RowsAsync("SELECT id FROM people WHERE id >= 'r'"));
+        Assert.Equal(5L, (await _db.Sql("SELECT COUNT(*) FROM people").ToListAsync())[0].GetAttribute(0)!.AsNumber().ToInt64());
+    }
+
+    [Fact]
     public async Task Update_SetsSeveralColumns_OnlyWhereMatches()
     {
         Assert.Equal(2, await _db.ExecAsync("UPDATE people SET age = age + 1, city = 'Bergen' WHERE city = 'Oslo'"));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using KvDb.Sql.Planning;
+using KvDb.Storage;
 
 namespace KvDb.Sql.Execution.Operators;
 
@@ -212,6 +213,15 @@ internal static class ScanOperator
             }
         }
 
+        var selectors = new AttributeSelector?[sources];
+        for (var i = 0; i < sources; i++)
+        {
+            selectors[i] = stored[i] is { } names ? new AttributeSelector(names) : null;
+        }
+
+        // The common case, named columns of every joined table: all read in one walk of the stored row.
+        var all = stored.All(s => s is not null) ? new AttributeSelector([.. stored.SelectMany(s => s!)]) : null;
+
         ItemKey? start = null;
         do
         {
@@ -219,15 +229,20 @@ internal static class ScanOperator
             foreach (var item in page.Items)
             {
                 var row = new AttributeValue?[width];
+                if (all is not null)
+                {
+                    item.Select(all, row, 0);
+                    yield return row;
+                    continue;
+                }
+
                 var at = 0;
                 for (var i = 0; i < sources; i++)
                 {
-                    if (stored[i] is { } names)
+                    if (selectors[i] is { } selector)
                     {
-                        foreach (var name in names)
-                        {
-                            row[at++] = item.Get(name);
-                        }
+                        item.Select(selector, row, at);
+                        at += selector.Names.Length;
                     }
                     else if (join.Flat)
                     {
@@ -289,11 +304,22 @@ internal static class ScanOperator
         }
 
         var row = new AttributeValue?[columns.Length];
-        for (var i = 0; i < row.Length; i++)
+        if (columns.Length == 1)
         {
-            row[i] = item.Get(columns[i]);
+            row[0] = item.Get(columns[0]);
+        }
+        else
+        {
+            item.Select(SelectorOf(columns), row, 0);
         }
 
         return row;
     }
+
+    // One selector per column list of a plan (plans are cached and shared; selectors are immutable).
+    private static readonly ConditionalWeakTable<string[], AttributeSelector> s_selectors = [];
+
+    /// <summary>The selector reading <paramref name="names"/> from an item in one walk.</summary>
+    public static AttributeSelector SelectorOf(string[] names) =>
+        s_selectors.TryGetValue(names, out var selector) ? selector : s_selectors.GetValue(names, n => new AttributeSelector(n));
 }
