@@ -44,7 +44,7 @@ internal class PrefixTrie
             }
 
             var slots = Volatile.Read(ref node.Slots);
-            var i = IndexOfLabel(Unsafe.As<byte[]>(slots[0]), key[node.Depth]);
+            var i = IndexOfLabel(ChildSet.Labels(slots), key[node.Depth]);
             if (i < 0)
             {
                 return null;
@@ -291,7 +291,7 @@ internal class PrefixTrie
             }
 
             var slots = Volatile.Read(ref node.Slots);
-            var i = IndexOfLabel(Unsafe.As<byte[]>(slots[0]), prefix[node.Depth]);
+            var i = IndexOfLabel(ChildSet.Labels(slots), prefix[node.Depth]);
             if (i < 0)
             {
                 return 0;
@@ -346,7 +346,7 @@ internal class PrefixTrie
             }
 
             var slots = Volatile.Read(ref node.Slots);
-            var labels = Unsafe.As<byte[]>(slots[0]);
+            var labels = ChildSet.Labels(slots);
             var next = bound[node.Depth];
             obj = null;
             for (var i = 0; i < labels.Length; i++)
@@ -380,7 +380,7 @@ internal class PrefixTrie
     private void Collapse(TrieNode node, object[]? parentSet, int parentIndex)
     {
         var set = node.Slots;
-        var children = set.Length - 1;
+        var children = ChildSet.Labels(set).Length; // the array may have spare capacity (see ChildSet.Insert)
         var entries = children + (node.Terminal is null ? 0 : 1);
         if (entries >= 2)
         {
@@ -472,7 +472,7 @@ internal static class ChildSet
     public static readonly object[] Empty = [Array.Empty<byte>()];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte[] Labels(object[] slots) => Unsafe.As<byte[]>(slots[0]);
+    public static byte[] Labels(object[] slots) => Unsafe.As<byte[]>(Volatile.Read(ref slots[0]));
 
     public static object[] Create(byte[] labels, object[] children)
     {
@@ -482,31 +482,48 @@ internal static class ChildSet
         return slots;
     }
 
+    /// <summary>
+    /// The slot array with <paramref name="child"/> under <paramref name="label"/> at <paramref name="index"/>, to be
+    /// published in <see cref="TrieNode.Slots"/>. Appending after the last label (keys inserted in order: sequence
+    /// numbers, timestamps) fills spare capacity of the same array: the child is written first, then the new labels
+    /// make it visible, so a reader sees either the old children or the new ones, and a node that grows to n
+    /// children copies O(n) slots in all instead of O(n^2). Other inserts copy into an exact-size array.
+    /// </summary>
     public static object[] Insert(object[] slots, int index, byte label, object child)
     {
         var labels = Labels(slots);
-        var newLabels = new byte[labels.Length + 1];
+        var count = labels.Length;
+        var newLabels = new byte[count + 1];
         Array.Copy(labels, 0, newLabels, 0, index);
         newLabels[index] = label;
-        Array.Copy(labels, index, newLabels, index + 1, labels.Length - index);
-        var result = new object[slots.Length + 1];
+        Array.Copy(labels, index, newLabels, index + 1, count - index);
+        if (index == count && slots.Length > count + 1)
+        {
+            Volatile.Write(ref slots[count + 1], child);
+            Volatile.Write(ref slots[0], newLabels);
+            return slots;
+        }
+
+        // Appending into a full array: double it (a node has at most 256 children); else exact size.
+        var result = new object[index == count ? Math.Min(257, 2 * (count + 2)) : count + 2];
         result[0] = newLabels;
         Array.Copy(slots, 1, result, 1, index);
         result[index + 1] = child;
-        Array.Copy(slots, index + 1, result, index + 2, slots.Length - index - 1);
+        Array.Copy(slots, index + 1, result, index + 2, count - index);
         return result;
     }
 
     public static object[] RemoveAt(object[] slots, int index)
     {
         var labels = Labels(slots);
-        var newLabels = new byte[labels.Length - 1];
+        var count = labels.Length;
+        var newLabels = new byte[count - 1];
         Array.Copy(labels, 0, newLabels, 0, index);
-        Array.Copy(labels, index + 1, newLabels, index, labels.Length - index - 1);
-        var result = new object[slots.Length - 1];
+        Array.Copy(labels, index + 1, newLabels, index, count - index - 1);
+        var result = new object[count];
         result[0] = newLabels;
         Array.Copy(slots, 1, result, 1, index);
-        Array.Copy(slots, index + 2, result, index + 1, slots.Length - index - 2);
+        Array.Copy(slots, index + 2, result, index + 1, count - index - 1);
         return result;
     }
 }
