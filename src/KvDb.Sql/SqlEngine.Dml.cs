@@ -17,7 +17,9 @@ public sealed partial class SqlEngine
 
     private static readonly TransactWriteOptions s_atomic = new() { MaxActions = MaxRowsPerTransaction };
 
-    private async ValueTask<long> InsertAsync(SqlSession session, string text, InsertStatement insert, SqlParameters parameters, CancellationToken ct)
+    // bulk: the reader of the statement's VALUES when they are read without an AST (Parsing.BulkValuesReader).
+    private async ValueTask<long> InsertAsync(SqlSession session, string text, InsertStatement insert, SqlParameters parameters, CancellationToken ct,
+        Parsing.BulkValuesReader? bulk = null)
     {
         var table = await _catalog.FindTableAsync(insert.Table, ct).ConfigureAwait(false);
         if (table is null)
@@ -63,7 +65,26 @@ public sealed partial class SqlEngine
         // with no expression to bind or evaluate; anything else runs through the binder and the operators first.
         var simple = insert.Rows is not null && AllLiteralsOrParameters(insert.Rows);
         List<AttributeValue?[]>? computed = null;
-        if (simple)
+        var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
+        if (bulk is not null && generated)
+        {
+            // Generated keys are reserved by count before the rows are built: read the rows first.
+            computed = [];
+            while (true)
+            {
+                var row = new AttributeValue?[columns.Count];
+                if (!bulk.ReadRow(row))
+                {
+                    break;
+                }
+
+                computed.Add(row);
+            }
+
+            bulk = null;
+        }
+
+        if (simple || computed is not null || bulk is not null)
         {
         }
         else if (insert.Rows is not null)
@@ -86,16 +107,17 @@ public sealed partial class SqlEngine
             computed = await CollectAsync(binder, Optimizer.Optimize(query.Plan), session.Pending, ct).ConfigureAwait(false);
         }
 
-        var rowCount = computed?.Count ?? insert.Rows!.Count;
-        if (rowCount > MaxRowsPerTransaction)
+        // Streamed rows (bulk) are counted as they come.
+        var rowCount = bulk is not null ? int.MaxValue : computed?.Count ?? insert.Rows!.Count;
+        if (rowCount > MaxRowsPerTransaction && bulk is null)
         {
             CheckRowCount(rowCount, $"INSERT INTO {table.Name}", session);
         }
 
-        var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
         var firstId = generated && rowCount > 0 ? await _catalog.NextAsync(table.Name, "seq", rowCount, ct).ConfigureAwait(false) : KvNumber.Zero;
-        var items = new List<(ItemKey Key, Item Item)>(rowCount);
-        var keys = rowCount > 1 ? new HashSet<ItemKey>(rowCount) : null;
+        var capacity = bulk?.EstimatedRows ?? rowCount;
+        var items = new List<(ItemKey Key, Item Item)>(capacity);
+        var keys = rowCount > 1 ? new HashSet<ItemKey>(capacity) : null;
 
         // Per column, once: its declared type and whether it is a key; then per row its attributes, encoded straight
         // into the item (names are distinct: checked above), and its key from the row's own values.
@@ -112,11 +134,27 @@ public sealed partial class SqlEngine
         var offset = generated ? 1 : 0;
         var names = new string[columns.Count + offset];
         var values = new AttributeValue[columns.Count + offset];
-        var scratch = simple ? new AttributeValue?[columns.Count] : null;
+        var scratch = simple || bulk is not null ? new AttributeValue?[columns.Count] : null;
         for (var r = 0; r < rowCount; r++)
         {
             AttributeValue?[] row;
-            if (scratch is not null)
+            if (bulk is not null)
+            {
+                if (!bulk.ReadRow(scratch!))
+                {
+                    break;
+                }
+
+                if (r == MaxRowsPerTransaction)
+                {
+                    ThrowHelper.Error(SqlErrorCode.LimitExceeded,
+                        $"INSERT INTO {table.Name} changes more than {MaxRowsPerTransaction} rows; one statement may change at most {MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); "
+                        + (session.InTransaction ? "the transaction was rolled back" : "nothing was changed"));
+                }
+
+                row = scratch!;
+            }
+            else if (scratch is not null)
             {
                 var source = insert.Rows![r];
                 if (source.Count != columns.Count)
@@ -203,7 +241,7 @@ public sealed partial class SqlEngine
             await _catalog.LearnColumnsAsync(table, generated ? [table.PartitionKey, .. columns] : columns, ct).ConfigureAwait(false);
         }
 
-        return rowCount;
+        return items.Count;
     }
 
     /// <summary>Whether every value of a VALUES list is a literal or a parameter (then nothing needs binding, and no other table is read).</summary>

@@ -91,8 +91,36 @@ public sealed partial class SqlEngine
     internal async ValueTask<SqlResult> ExecuteAsync(SqlSession session, string text, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var script = Parse(text);
         var values = SqlParameters.From(parameters);
+        if (BulkValuesReader.TryOpen(text) is { } bulk)
+        {
+            // A large all-literal INSERT ... VALUES: rows read straight into items, no AST (see BulkValuesReader); when
+            // the text turns out to be something else, nothing was applied and the statement runs the normal way below.
+            var statement = new InsertStatement(bulk.Table, new ValueList<string>(bulk.Columns), null, null);
+            try
+            {
+                return SqlResult.Affected(await InsertAsync(session, text, statement, values, cancellationToken, bulk).ConfigureAwait(false));
+            }
+            catch (BulkValuesReader.NotPlainException)
+            {
+            }
+            catch (SqlException) when (session.InTransaction)
+            {
+                session.Rollback();
+                throw;
+            }
+            catch (KvDbException ex) when (ex is not SqlException)
+            {
+                if (session.InTransaction)
+                {
+                    session.Rollback();
+                }
+
+                throw Wrap(ex);
+            }
+        }
+
+        var script = Parse(text);
         var result = SqlResult.Affected(-1);
         for (var i = 0; i < script.Statements.Count; i++)
         {

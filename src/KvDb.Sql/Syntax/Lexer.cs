@@ -74,181 +74,203 @@ internal static class Lexer
 
     private static void Lex(string source, ref TokenBuffer tokens)
     {
-        var pos = 0;
-        var line = 1;
-        var lineStart = 0;
+        var scanner = new Scanner(source);
         while (true)
         {
-            // Skip white space and comments.
-            while (pos < source.Length)
+            var token = scanner.Next();
+            tokens.Add(token);
+            if (token.Kind == TokenKind.Eof)
             {
-                var c = source[pos];
-                if (c == '\n')
-                {
-                    pos++;
-                    line++;
-                    lineStart = pos;
-                }
-                else if (char.IsWhiteSpace(c))
-                {
-                    pos++;
-                }
-                else if (c == '-' && pos + 1 < source.Length && source[pos + 1] == '-')
-                {
-                    while (pos < source.Length && source[pos] != '\n')
-                    {
-                        pos++;
-                    }
-                }
-                else if (c == '/' && pos + 1 < source.Length && source[pos + 1] == '*')
-                {
-                    var start = pos;
-                    var startLine = line;
-                    var startColumn = pos - lineStart + 1;
-                    pos += 2;
-                    while (pos < source.Length && !(source[pos] == '*' && pos + 1 < source.Length && source[pos + 1] == '/'))
-                    {
-                        if (source[pos] == '\n')
-                        {
-                            line++;
-                            lineStart = pos + 1;
-                        }
-
-                        pos++;
-                    }
-
-                    if (pos >= source.Length)
-                    {
-                        ThrowHelper.Syntax(source, new Token(TokenKind.Eof, start, 2, startLine, startColumn), "Unterminated comment: '/*' has no closing '*/'");
-                    }
-
-                    pos += 2;
-                }
-                else
-                {
-                    break;
-                }
-            }
-
-            var column = pos - lineStart + 1;
-            if (pos >= source.Length)
-            {
-                tokens.Add(new Token(TokenKind.Eof, source.Length, 0, line, column));
                 return;
             }
+        }
+    }
 
-            var begin = pos;
-            var ch = source[pos];
-            TokenKind kind;
-            if (char.IsLetter(ch) || ch == '_')
+    /// <summary>Reads tokens one at a time (what <see cref="Tokenize"/> does for the whole text), for readers that stream.</summary>
+    internal struct Scanner(string source)
+    {
+        private int _pos;
+        private int _line = 1;
+        private int _lineStart;
+
+        public readonly string Source => source;
+
+        /// <summary>The next token; <see cref="TokenKind.Eof"/> (again and again) at the end.</summary>
+        public Token Next() => NextToken(source, ref _pos, ref _line, ref _lineStart);
+    }
+
+    private static Token NextToken(string source, ref int pos, ref int line, ref int lineStart)
+    {
+        // Skip white space and comments.
+        while (pos < source.Length)
+        {
+            var c = source[pos];
+            if (c == '\n')
             {
                 pos++;
-                while (pos < source.Length && (char.IsLetterOrDigit(source[pos]) || source[pos] == '_' || source[pos] == '$'))
+                line++;
+                lineStart = pos;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                pos++;
+            }
+            else if (c == '-' && pos + 1 < source.Length && source[pos + 1] == '-')
+            {
+                while (pos < source.Length && source[pos] != '\n')
                 {
                     pos++;
                 }
-
-                kind = Keywords.TryGet(source.AsSpan(begin, pos - begin), out var keyword) ? keyword : TokenKind.Identifier;
             }
-            else if (char.IsAsciiDigit(ch) || (ch == '.' && pos + 1 < source.Length && char.IsAsciiDigit(source[pos + 1])))
+            else if (c == '/' && pos + 1 < source.Length && source[pos + 1] == '*')
             {
-                kind = LexNumber(source, ref pos, line, column);
-            }
-            else if (ch == '\'')
-            {
-                kind = TokenKind.String;
-                pos = SkipQuoted(source, pos, '\'', line, column, "string");
-            }
-            else if (ch == '"' || ch == '`')
-            {
-                kind = TokenKind.QuotedIdentifier;
-                pos = SkipQuoted(source, pos, ch, line, column, "quoted identifier");
-                if (pos - begin == 2)
-                {
-                    ThrowHelper.Syntax(source, new Token(kind, begin, 2, line, column), "A quoted identifier must not be empty");
-                }
-            }
-            else if (ch == '@' && pos + 1 < source.Length && (char.IsLetter(source[pos + 1]) || source[pos + 1] == '_'))
-            {
+                var start = pos;
+                var startLine = line;
+                var startColumn = pos - lineStart + 1;
                 pos += 2;
-                while (pos < source.Length && (char.IsLetterOrDigit(source[pos]) || source[pos] == '_'))
+                while (pos < source.Length && !(source[pos] == '*' && pos + 1 < source.Length && source[pos + 1] == '/'))
                 {
+                    if (source[pos] == '\n')
+                    {
+                        line++;
+                        lineStart = pos + 1;
+                    }
+
                     pos++;
                 }
 
-                kind = TokenKind.NamedParameter;
+                if (pos >= source.Length)
+                {
+                    ThrowHelper.Syntax(source, new Token(TokenKind.Eof, start, 2, startLine, startColumn), "Unterminated comment: '/*' has no closing '*/'");
+                }
+
+                pos += 2;
             }
             else
             {
+                break;
+            }
+        }
+
+        var column = pos - lineStart + 1;
+        if (pos >= source.Length)
+        {
+            return new Token(TokenKind.Eof, source.Length, 0, line, column);
+        }
+
+        var begin = pos;
+        var ch = source[pos];
+        TokenKind kind;
+        if (char.IsLetter(ch) || ch == '_')
+        {
+            pos++;
+            while (pos < source.Length && (char.IsLetterOrDigit(source[pos]) || source[pos] == '_' || source[pos] == '$'))
+            {
                 pos++;
-                var next = pos < source.Length ? source[pos] : '\0';
-                switch (ch)
-                {
-                    case '(': kind = TokenKind.LeftParen; break;
-                    case ')': kind = TokenKind.RightParen; break;
-                    case '[': kind = TokenKind.LeftBracket; break;
-                    case ']': kind = TokenKind.RightBracket; break;
-                    case ',': kind = TokenKind.Comma; break;
-                    case ';': kind = TokenKind.Semicolon; break;
-                    case '.': kind = TokenKind.Dot; break;
-                    case '*': kind = TokenKind.Star; break;
-                    case '+': kind = TokenKind.Plus; break;
-                    case '-': kind = TokenKind.Minus; break;
-                    case '/': kind = TokenKind.Slash; break;
-                    case '%': kind = TokenKind.Percent; break;
-                    case '?': kind = TokenKind.QuestionMark; break;
-                    case '=':
-                        kind = TokenKind.Equal;
-                        if (next == '=')
-                        {
-                            pos++;
-                        }
-
-                        break;
-                    case '|' when next == '|':
-                        kind = TokenKind.Concat;
-                        pos++;
-                        break;
-                    case '!' when next == '=':
-                        kind = TokenKind.NotEqual;
-                        pos++;
-                        break;
-                    case '<':
-                        kind = next == '=' ? TokenKind.LessOrEqual : next == '>' ? TokenKind.NotEqual : TokenKind.Less;
-                        if (kind != TokenKind.Less)
-                        {
-                            pos++;
-                        }
-
-                        break;
-                    case '>':
-                        kind = next == '=' ? TokenKind.GreaterOrEqual : TokenKind.Greater;
-                        if (kind != TokenKind.Greater)
-                        {
-                            pos++;
-                        }
-
-                        break;
-                    default:
-                        var shown = char.IsControl(ch) ? $"U+{(int)ch:X4}" : ch.ToString();
-                        ThrowHelper.Syntax(source, new Token(TokenKind.Eof, begin, 1, line, column), $"Unexpected character '{shown}'");
-                        return;
-                }
             }
 
-            tokens.Add(new Token(kind, begin, pos - begin, line, column));
-            if (kind is TokenKind.String or TokenKind.QuotedIdentifier)
+            kind = Keywords.TryGet(source.AsSpan(begin, pos - begin), out var keyword) ? keyword : TokenKind.Identifier;
+        }
+        else if (char.IsAsciiDigit(ch) || (ch == '.' && pos + 1 < source.Length && char.IsAsciiDigit(source[pos + 1])))
+        {
+            kind = LexNumber(source, ref pos, line, column);
+        }
+        else if (ch == '\'')
+        {
+            kind = TokenKind.String;
+            pos = SkipQuoted(source, pos, '\'', line, column, "string");
+        }
+        else if (ch == '"' || ch == '`')
+        {
+            kind = TokenKind.QuotedIdentifier;
+            pos = SkipQuoted(source, pos, ch, line, column, "quoted identifier");
+            if (pos - begin == 2)
             {
-                for (var i = begin; i < pos; i++)
-                {
-                    if (source[i] == '\n')
+                ThrowHelper.Syntax(source, new Token(kind, begin, 2, line, column), "A quoted identifier must not be empty");
+            }
+        }
+        else if (ch == '@' && pos + 1 < source.Length && (char.IsLetter(source[pos + 1]) || source[pos + 1] == '_'))
+        {
+            pos += 2;
+            while (pos < source.Length && (char.IsLetterOrDigit(source[pos]) || source[pos] == '_'))
+            {
+                pos++;
+            }
+
+            kind = TokenKind.NamedParameter;
+        }
+        else
+        {
+            pos++;
+            var next = pos < source.Length ? source[pos] : '\0';
+            switch (ch)
+            {
+                case '(': kind = TokenKind.LeftParen; break;
+                case ')': kind = TokenKind.RightParen; break;
+                case '[': kind = TokenKind.LeftBracket; break;
+                case ']': kind = TokenKind.RightBracket; break;
+                case ',': kind = TokenKind.Comma; break;
+                case ';': kind = TokenKind.Semicolon; break;
+                case '.': kind = TokenKind.Dot; break;
+                case '*': kind = TokenKind.Star; break;
+                case '+': kind = TokenKind.Plus; break;
+                case '-': kind = TokenKind.Minus; break;
+                case '/': kind = TokenKind.Slash; break;
+                case '%': kind = TokenKind.Percent; break;
+                case '?': kind = TokenKind.QuestionMark; break;
+                case '=':
+                    kind = TokenKind.Equal;
+                    if (next == '=')
                     {
-                        line++;
-                        lineStart = i + 1;
+                        pos++;
                     }
+
+                    break;
+                case '|' when next == '|':
+                    kind = TokenKind.Concat;
+                    pos++;
+                    break;
+                case '!' when next == '=':
+                    kind = TokenKind.NotEqual;
+                    pos++;
+                    break;
+                case '<':
+                    kind = next == '=' ? TokenKind.LessOrEqual : next == '>' ? TokenKind.NotEqual : TokenKind.Less;
+                    if (kind != TokenKind.Less)
+                    {
+                        pos++;
+                    }
+
+                    break;
+                case '>':
+                    kind = next == '=' ? TokenKind.GreaterOrEqual : TokenKind.Greater;
+                    if (kind != TokenKind.Greater)
+                    {
+                        pos++;
+                    }
+
+                    break;
+                default:
+                    var shown = char.IsControl(ch) ? $"U+{(int)ch:X4}" : ch.ToString();
+                    ThrowHelper.Syntax(source, new Token(TokenKind.Eof, begin, 1, line, column), $"Unexpected character '{shown}'");
+                    return default;
+            }
+        }
+
+        var token = new Token(kind, begin, pos - begin, line, column);
+        if (kind is TokenKind.String or TokenKind.QuotedIdentifier)
+        {
+            for (var i = begin; i < pos; i++)
+            {
+                if (source[i] == '\n')
+                {
+                    line++;
+                    lineStart = i + 1;
                 }
             }
         }
+
+        return token;
     }
 
     private static TokenKind LexNumber(string source, ref int pos, int line, int column)

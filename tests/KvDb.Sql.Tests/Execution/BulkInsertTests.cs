@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+
+namespace KvDb.Sql.Tests.Execution;
+
+/// <summary>
+/// Large all-literal INSERT ... VALUES texts are read without an AST (BulkValuesReader); anything else in such a text
+/// falls back to the parser. Each case runs the same rows once as one large text and once as small statements (which
+/// always take the parser), and the two databases must hold the same rows, or fail with the same error and hold none.
+/// </summary>
+public sealed class BulkInsertTests
+{
+    private const string Create = "CREATE TABLE t (id NUMBER, name STRING, score NUMBER, ok BOOLEAN, PRIMARY KEY (id))";
+
+    /// <summary>Enough rows to pass the reader's 4096-character threshold several times over.</summary>
+    private static List<string> Rows(int count, Func<int, string>? row = null) =>
+        [.. Enumerable.Range(0, count).Select(row ?? (i => string.Create(CultureInfo.InvariantCulture, $"({i}, 'n''{i}', {i * 0.5m}, {(i % 3 == 0 ? "TRUE" : i % 3 == 1 ? "FALSE" : "NULL")})")))];
+
+    private static string Insert(IEnumerable<string> rows, string columns = "(id, name, score, ok)", string table = "t") =>
+        $"INSERT INTO {table} {columns} VALUES " + string.Join(",\n  ", rows);
+
+    private static async Task<(List<string> Rows, string? Error)> RunAsync(Func<KvDatabase, Task> load, string table = "t")
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync(Create);
+        string? error = null;
+        try
+        {
+            await load(db);
+        }
+        catch (SqlException e)
+        {
+            error = e.SqlCode + ": " + e.Message;
+        }
+
+        return (await db.RowsAsync($"SELECT * FROM {table} ORDER BY 1"), error);
+    }
+
+    private static async Task AssertSameAsSmallStatementsAsync(IReadOnlyList<string> rows, string? expectError = null, string columns = "(id, name, score, ok)")
+    {
+        var text = Insert(rows, columns);
+        Assert.True(text.Length > 4096);
+        var big = await RunAsync(db => db.ExecAsync(text));
+        var small = await RunAsync(async db =>
+        {
+            // One statement per 20 rows, all in one transaction: the same atomicity as the large statement.
+            var session = db.SqlSession();
+            await session.ExecuteAsync("BEGIN");
+            for (var i = 0; i < rows.Count; i += 20)
+            {
+                await session.ExecuteAsync(Insert(rows.Skip(i).Take(20), columns));
+            }
+
+            await session.ExecuteAsync("COMMIT");
+        });
+        Assert.Equal(small.Rows, big.Rows);
+        if (expectError is null)
+        {
+            Assert.Null(big.Error);
+            Assert.Equal(rows.Count, big.Rows.Count);
+        }
+        else
+        {
+            Assert.NotNull(big.Error);
+            Assert.Contains(expectError, big.Error, StringComparison.Ordinal);
+            Assert.Empty(big.Rows);
+        }
+    }
+
+    [Fact]
+    public Task PlainLiterals_AreStoredExactly() => AssertSameAsSmallStatementsAsync(Rows(500));
+
+    [Fact]
+    public Task ExpressionsNegativesAndComments_FallBackToTheParser() =>
+        AssertSameAsSmallStatementsAsync([.. Rows(300), "(1000, 'x' || 'y', -2.5, NOT FALSE)", "(1001, /* a comment */ 'z', 1 + 1, TRUE)"]);
+
+    [Fact]
+    public Task ColumnsInAnotherOrder_AndQuotedNames_Work() =>
+        AssertSameAsSmallStatementsAsync(Rows(300, i => string.Create(CultureInfo.InvariantCulture, $"('s{i}', {i})")), columns: "(\"name\", id)");
+
+    [Fact]
+    public Task DuplicateKey_FailsAndStoresNothing() =>
+        AssertSameAsSmallStatementsAsync([.. Rows(300), "(7, 'again', 1, TRUE)"], expectError: "7");
+
+    [Fact]
+    public Task RowOfAnotherWidth_FailsAndStoresNothing() =>
+        AssertSameAsSmallStatementsAsync([.. Rows(300), "(9999, 'short')"], expectError: "a row has 2 value(s)");
+
+    [Fact]
+    public Task WrongType_FailsAndStoresNothing() =>
+        AssertSameAsSmallStatementsAsync([.. Rows(300), "('text-id', 'x', 1, TRUE)"], expectError: "t.id");
+
+    [Fact]
+    public async Task SyntaxErrorAfterManyRows_ReportsItsPosition_AndStoresNothing()
+    {
+        var text = Insert(Rows(400)) + ",\n  (5000, 'x', 1, TRUE))";
+        var (rows, error) = await RunAsync(db => db.ExecAsync(text));
+        Assert.Empty(rows);
+        Assert.NotNull(error);
+        Assert.Contains("line 401", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadNumber_IsTheParserError()
+    {
+        var text = Insert([.. Rows(300), "(1e999, 'x', 1, TRUE)"]);
+        var (rows, error) = await RunAsync(db => db.ExecAsync(text));
+        Assert.Empty(rows);
+        Assert.Contains("Invalid number 1e999", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FollowedByAnotherStatement_RunsBoth()
+    {
+        var text = Insert(Rows(300)) + "; INSERT INTO t (id) VALUES (-1)";
+        var (rows, error) = await RunAsync(db => db.ExecAsync(text));
+        Assert.Null(error);
+        Assert.Equal(301, rows.Count);
+        Assert.StartsWith("-1|", rows[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InsideATransaction_RollsBackWithIt()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync(Create);
+        var session = db.SqlSession();
+        await session.ExecuteAsync("BEGIN");
+        Assert.Equal(300, (await session.ExecuteAsync(Insert(Rows(300)) + ";")).RowsAffected);
+        Assert.Equal(["300"], (await (await session.ExecuteAsync("SELECT COUNT(*) FROM t")).ToListAsync()).Select(SqlTestHelpers.Render));
+        await session.ExecuteAsync("ROLLBACK");
+        Assert.Equal(["0"], await db.RowsAsync("SELECT COUNT(*) FROM t"));
+    }
+
+    [Fact]
+    public async Task HashDbStyleTable_GetsGeneratedIds()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        var text = Insert(Rows(300, i => string.Create(CultureInfo.InvariantCulture, $"('p{i}', {i})")), "(name, age)", "people");
+        Assert.Equal(300, await db.ExecAsync(text));
+        var rows = await db.RowsAsync("SELECT id, name FROM people ORDER BY id");
+        Assert.Equal(300, rows.Count);
+        Assert.Equal(300, rows.Select(r => r.Split('|')[0]).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => "p" + i).Order(StringComparer.Ordinal), rows.Select(r => r.Split('|')[1]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task MaterializedJoins_SeeBulkInserts()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync("CREATE TABLE a (id NUMBER, b NUMBER, PRIMARY KEY (id))");
+        await db.ExecAsync("CREATE TABLE b (id NUMBER, label STRING, PRIMARY KEY (id))");
+        await db.ExecAsync("create join inner join b on a.b = b.id");
+        var text = new StringBuilder("INSERT INTO a (id, b) VALUES ");
+        text.AppendJoin(", ", Enumerable.Range(0, 600).Select(i => string.Create(CultureInfo.InvariantCulture, $"({i}, {i % 3})")));
+        await db.ExecAsync(text.ToString());
+        await db.ExecAsync("INSERT INTO b (id, label) VALUES (0, 'zero'), (1, 'one')");
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            if (await db.RowsAsync("SELECT COUNT(*) FROM a INNER JOIN b ON a.b = b.id") is ["400"])
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        Assert.Fail("The materialized join did not reach 400 rows.");
+    }
+}
