@@ -115,9 +115,16 @@ public sealed partial class SqlEngine
         }
 
         var firstId = generated && rowCount > 0 ? await _catalog.NextAsync(table.Name, "seq", rowCount, ct).ConfigureAwait(false) : KvNumber.Zero;
+        // Outside a transaction the rows become the actions of one Core transaction straight away, and Core rejects a
+        // key given twice (the message is made below, on failure only); inside one, they join the pending writes,
+        // which would merge a repeated key, so repeats are caught here.
         var capacity = bulk?.EstimatedRows ?? rowCount;
-        var items = new List<(ItemKey Key, Item Item)>(capacity);
-        var keys = rowCount > 1 ? new HashSet<ItemKey>(capacity) : null;
+        var pending = session.Pending;
+        var items = pending is null ? null : new List<(ItemKey Key, Item Item)>(capacity);
+        var actions = pending is null ? new List<TransactWriteItem>(capacity) : null;
+        var notExists = Condition.AttributeNotExists(table.PartitionKey);
+        var keys = pending is not null && rowCount > 1 ? new HashSet<ItemKey>(capacity) : null;
+        var rowsRead = 0;
 
         // Per column, once: its declared type and whether it is a key; then per row its attributes, encoded straight
         // into the item (names are distinct: checked above), and its key from the row's own values.
@@ -202,13 +209,23 @@ public sealed partial class SqlEngine
                 ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} gives the key {key} twice");
             }
 
-            items.Add((key, Item.Encoded(names.AsSpan(0, count), values.AsSpan(0, count))));
+            var item = Item.Encoded(names.AsSpan(0, count), values.AsSpan(0, count));
+            if (actions is not null)
+            {
+                actions.Add(new TransactPut(table.Name, item, notExists));
+            }
+            else
+            {
+                items!.Add((key, item));
+            }
+
+            rowsRead++;
         }
 
-        if (session.Pending is { } pending)
+        if (pending is not null)
         {
             // Inside a transaction: the rows join the pending writes; a key that exists (pending or stored) is an error now.
-            foreach (var (key, item) in items)
+            foreach (var (key, item) in items!)
             {
                 var exists = pending.TryGet(table.Name, key, out var current)
                     ? current is not null
@@ -226,14 +243,14 @@ public sealed partial class SqlEngine
         }
         else
         {
-            var actions = new List<TransactWriteItem>(items.Count);
-            var notExists = Condition.AttributeNotExists(table.PartitionKey);
-            foreach (var (_, item) in items)
+            try
             {
-                actions.Add(new TransactPut(table.Name, item, notExists));
+                await CommitAsync(actions!, table.Name, "INSERT", ct).ConfigureAwait(false);
             }
-
-            await CommitAsync(actions, table.Name, "INSERT", ct).ConfigureAwait(false);
+            catch (SqlException) when (actions!.Count > 1 && RepeatedKey(table, actions) is { } repeated)
+            {
+                ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} gives the key {repeated} twice");
+            }
         }
 
         if (table.Open)
@@ -241,7 +258,23 @@ public sealed partial class SqlEngine
             await _catalog.LearnColumnsAsync(table, generated ? [table.PartitionKey, .. columns] : columns, ct).ConfigureAwait(false);
         }
 
-        return items.Count;
+        return rowsRead;
+    }
+
+    /// <summary>The first key that two of the INSERT's rows share, or null.</summary>
+    private static ItemKey? RepeatedKey(TableInfo table, List<TransactWriteItem> actions)
+    {
+        var seen = new HashSet<ItemKey>(actions.Count);
+        foreach (var action in actions)
+        {
+            var key = KeyOf(table, ((TransactPut)action).Item);
+            if (!seen.Add(key))
+            {
+                return key;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Whether every value of a VALUES list is a literal or a parameter (then nothing needs binding, and no other table is read).</summary>
