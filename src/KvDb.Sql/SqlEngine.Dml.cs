@@ -39,7 +39,7 @@ public sealed partial class SqlEngine
                 ?? ThrowHelper.Error<TableInfo>(SqlErrorCode.UnknownTable, ErrorMessages.UnknownTable(insert.Table));
         }
 
-        var columns = insert.Columns.Count > 0 ? [.. insert.Columns] : table.Origin == TableOrigin.Declared
+        IReadOnlyList<string> columns = insert.Columns.Count > 0 ? insert.Columns : table.Origin == TableOrigin.Declared
             ? table.Columns.Select(c => c.Name).ToList()
             : ThrowHelper.Error<List<string>>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} needs a column list: the table has no declared columns");
         for (var c = 1; c < columns.Count; c++)
@@ -65,7 +65,7 @@ public sealed partial class SqlEngine
         // with no expression to bind or evaluate; anything else runs through the binder and the operators first.
         var simple = insert.Rows is not null && AllLiteralsOrParameters(insert.Rows);
         List<AttributeValue?[]>? computed = null;
-        var generated = table.Origin == TableOrigin.Auto && !columns.Contains(table.PartitionKey, StringComparer.Ordinal);
+        var generated = table.Origin == TableOrigin.Auto && !Contains(columns, table.PartitionKey);
         if (bulk is not null && generated)
         {
             // Generated keys are reserved by count before the rows are built: read the rows first.
@@ -259,6 +259,19 @@ public sealed partial class SqlEngine
         }
 
         return rowsRead;
+    }
+
+    private static bool Contains(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The first key that two of the INSERT's rows share, or null.</summary>

@@ -11,16 +11,31 @@ namespace KvDb.Sql.Binding;
 /// </summary>
 internal sealed class SqlParameters
 {
-    private readonly Dictionary<string, object?> _named = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly SqlParameters s_none = new();
+
+    private Dictionary<string, object?> _named = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<object?> _positional = [];
+
+    // A caller's Dictionary<string, object?> is looked up directly (exact name, then '@name') and copied into the
+    // case-insensitive _named only when a name misses: a prepared statement run many times copies nothing.
+    private Dictionary<string, object?>? _direct;
+    private bool _copied;
 
     public static SqlParameters From(object? parameters)
     {
+        if (parameters is null)
+        {
+            return s_none;
+        }
+
+        if (parameters is Dictionary<string, object?> direct)
+        {
+            return new SqlParameters { _direct = direct };
+        }
+
         var result = new SqlParameters();
         switch (parameters)
         {
-            case null:
-                break;
             case IEnumerable<KeyValuePair<string, object?>> pairs:
                 foreach (var (key, value) in pairs)
                 {
@@ -64,13 +79,31 @@ internal sealed class SqlParameters
     {
         if (parameter.Name is { } name)
         {
+            if (_direct is { } direct && !_copied)
+            {
+                if (direct.TryGetValue(name, out var exact))
+                {
+                    return SqlValues.FromObject(exact, parameter);
+                }
+
+                // Another case or an '@' prefix: from here on, the case-insensitive copy answers (as it always did).
+                var named = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (key, v) in direct)
+                {
+                    named[key.TrimStart('@')] = v;
+                }
+
+                _named = named;
+                _copied = true;
+            }
+
             return _named.TryGetValue(name, out var value)
-                ? SqlValues.FromObject(value, "@" + name)
+                ? SqlValues.FromObject(value, parameter)
                 : ThrowHelper.Error<AttributeValue?>(SqlErrorCode.MissingParameter, $"Parameter '@{name}' was not supplied");
         }
 
         return parameter.Ordinal < _positional.Count
-            ? SqlValues.FromObject(_positional[parameter.Ordinal], "?" + (parameter.Ordinal + 1))
+            ? SqlValues.FromObject(_positional[parameter.Ordinal], parameter)
             : ThrowHelper.Error<AttributeValue?>(SqlErrorCode.MissingParameter,
                 $"Positional parameter {parameter.Ordinal + 1} was not supplied ({_positional.Count} given)");
     }

@@ -84,22 +84,31 @@ internal sealed class PendingWrites
     public List<TransactWriteItem> ToActions()
     {
         var actions = new List<TransactWriteItem>(_order.Count);
+        string? lastTable = null;
+        Condition? notExists = null;
+        Condition? exists = null;
         foreach (var (table, key, row) in _order)
         {
-            var pk = _partitionKeys[table];
+            if (!ReferenceEquals(table, lastTable))
+            {
+                // One pair of (immutable) conditions per run of rows of one table, not per row.
+                var pk = _partitionKeys[table];
+                (lastTable, notExists, exists) = (table, Condition.AttributeNotExists(pk), Condition.AttributeExists(pk));
+            }
+
             if (row.Base is null)
             {
                 // Inserted by this transaction: nobody else may have inserted the row meanwhile.
                 actions.Add(row.Current is null
-                    ? new TransactConditionCheck(table, key, Condition.AttributeNotExists(pk))
-                    : new TransactPut(table, row.Current, Condition.AttributeNotExists(pk)));
+                    ? new TransactConditionCheck(table, key, notExists!)
+                    : new TransactPut(table, row.Current, notExists!));
             }
             else
             {
                 // Read from the store: it must still be there.
                 actions.Add(row.Current is null
-                    ? new TransactDelete(table, key, Condition.AttributeExists(pk))
-                    : new TransactPut(table, row.Current, Condition.AttributeExists(pk)));
+                    ? new TransactDelete(table, key, exists!)
+                    : new TransactPut(table, row.Current, exists!));
             }
         }
 

@@ -243,7 +243,13 @@ internal static class SqlValues
     };
 
     /// <summary>Converts a .NET parameter value to a SQL value.</summary>
-    public static AttributeValue? FromObject(object? value, string name) => value switch
+    public static AttributeValue? FromObject(object? value, string name) => FromObject(value, name, static n => n);
+
+    /// <summary>The same for the value of a parameter (its name is formatted only for an error).</summary>
+    public static AttributeValue? FromObject(object? value, Ast.ParameterExpr parameter) =>
+        FromObject(value, parameter, static p => p.Name is { } n ? "@" + n : "?" + (p.Ordinal + 1).ToString(CultureInfo.InvariantCulture));
+
+    private static AttributeValue? FromObject<TName>(object? value, TName state, Func<TName, string> name) => value switch
     {
         null => null,
         AttributeValue v => Normalize(v),
@@ -263,7 +269,7 @@ internal static class SqlValues
         Guid g => AttributeValue.FromString(g.ToString()),
         DateTime dt => AttributeValue.FromString(dt.ToString("O", CultureInfo.InvariantCulture)),
         DateTimeOffset dto => AttributeValue.FromString(dto.ToString("O", CultureInfo.InvariantCulture)),
-        _ => ThrowHelper.Error<AttributeValue>(SqlErrorCode.TypeMismatch, $"Parameter '{name}' has unsupported type {value.GetType().Name}"),
+        _ => ThrowHelper.Error<AttributeValue>(SqlErrorCode.TypeMismatch, $"Parameter '{name(state)}' has unsupported type {value.GetType().Name}"),
     };
 
     /// <summary>Converts a SQL value to a plain .NET value for result rows.</summary>
