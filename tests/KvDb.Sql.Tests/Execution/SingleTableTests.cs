@@ -142,6 +142,21 @@ public sealed class SingleTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parameters_FromADictionary_MatchIgnoringCaseAndAtSign()
+    {
+        // Exact names are looked up directly; other spellings fall back to the case-insensitive copy.
+        Assert.Equal(["Fred"], await _db.RowsAsync("SELECT name FROM people WHERE age = @age", new Dictionary<string, object?> { ["age"] = 45 }));
+        Assert.Equal(["Fred"], await _db.RowsAsync("SELECT name FROM people WHERE age = @age", new Dictionary<string, object?> { ["@AGE"] = 45 }));
+        Assert.Equal(["Sam"], await _db.RowsAsync("SELECT name FROM people WHERE age = @Age AND city = @city", new Dictionary<string, object?> { ["age"] = 31, ["@City"] = "Oslo" }));
+        var ex = await Assert.ThrowsAsync<SqlException>(() => _db.RowsAsync("SELECT name FROM people WHERE age = @other", new Dictionary<string, object?> { ["age"] = 45 }));
+        Assert.Equal(SqlErrorCode.MissingParameter, ex.SqlCode);
+        var bad = await Assert.ThrowsAsync<SqlException>(() => _db.RowsAsync("SELECT name FROM people WHERE age = @age", new Dictionary<string, object?> { ["age"] = new object() }));
+        Assert.Contains("'@age' has unsupported type Object", bad.Message, StringComparison.Ordinal);
+        var positional = await Assert.ThrowsAsync<SqlException>(() => _db.RowsAsync("SELECT name FROM people WHERE age = ? OR age = ?", new object[] { 45, new object() }));
+        Assert.Contains("'?2' has unsupported type Object", positional.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Insert_BadParameters_AreClearErrors_AndStoreNothing()
     {
         var missing = await Assert.ThrowsAsync<SqlException>(() => _db.ExecAsync("INSERT INTO people (id, name) VALUES ('r1', 'a'), ('r2', @nope)"));
