@@ -11,7 +11,7 @@ namespace KvDb.Benchmarks;
 /// <c>dotnet run -c Release -- cluster-sim100 [nodes] [items]</c> a node join in a simulated 100-node cluster;
 /// <c>dotnet run -c Release -- cluster-breakdown</c> where the time of one clustered point operation goes;
 /// <c>dotnet run -c Release -- server-latency [requests]</c> KvDb.Server's sequential HTTP /set (req/s, p50, p99) and /sql join timings;
-/// <c>dotnet run -c Release -- sql-timing [groupby|join|all] [runs]</c> a quick Stopwatch comparison of the SQL GROUP BY and join cases with SQLite.
+/// <c>dotnet run -c Release -- sql-timing [insert|groupby|join|all] [runs]</c> a quick Stopwatch comparison of the SQL INSERT, GROUP BY and join cases with SQLite.
 /// </summary>
 public static class Program
 {

@@ -6,7 +6,7 @@ namespace KvDb.Benchmarks.Sql;
 
 /// <summary>
 /// A quick Stopwatch timing of the GROUP BY and join benchmarks against SQLite in one process
-/// (<c>dotnet run -c Release -- sql-timing [groupby|join|all] [runs]</c>), for profiling between BenchmarkDotNet runs:
+/// (<c>dotnet run -c Release -- sql-timing [insert|groupby|join|all] [runs]</c>), for profiling between BenchmarkDotNet runs:
 /// each case is set up once with the benchmark class's own setup, then KvDb and SQLite alternate, and the best and
 /// median times, the KvDb/SQLite ratio of the medians and KvDb's bytes allocated per run are printed. On a shared
 /// machine only the ratio means much.
@@ -38,6 +38,11 @@ public static class SqlTimingMeasurement
 
             output.WriteLine($"{runs} runs, {sw.Elapsed.TotalMilliseconds / runs:F1} ms each");
             return;
+        }
+
+        if (which is "insert" or "all")
+        {
+            Insert(output, runs);
         }
 
         if (which is "groupby" or "all")
@@ -121,6 +126,65 @@ public static class SqlTimingMeasurement
             lite.Cleanup();
             mat.Cleanup();
         }
+    }
+
+    /// <summary>
+    /// The INSERT benchmark's statement (100,000 rows in one multi-row INSERT) and the same rows as 100,000 prepared
+    /// single-row INSERTs between BEGIN and COMMIT, each into a fresh database, against SQLite's prepared insert in
+    /// a transaction; with allocation, collections and GC pause time per run (the pause is most of KvDb's gap).
+    /// </summary>
+    private static void Insert(TextWriter output, int runs)
+    {
+        const int Rows = 100_000;
+        var bench = new SqlInsertBenchmarks();
+        bench.Setup();
+        var names = Enumerable.Range(0, Rows).Select(i => "name" + SqlData.Invariant(i)).ToArray();
+        void Run(string name, Action setup, Func<long> body, Action cleanup)
+        {
+            var times = new List<double>();
+            for (var i = 0; i <= runs; i++)
+            {
+                setup();
+                var (allocated, pause) = (GC.GetTotalAllocatedBytes(true), GC.GetTotalPauseDuration());
+                var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                var sw = Stopwatch.StartNew();
+                body();
+                var ms = sw.Elapsed.TotalMilliseconds;
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-40} {ms,7:F1} ms | alloc {(GC.GetTotalAllocatedBytes(true) - allocated) / 1e6:F1} MB | GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} | GC pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms");
+                cleanup();
+                if (i > 0)
+                {
+                    times.Add(ms); // the first run warms up the JIT
+                    output.WriteLine(line);
+                }
+            }
+
+            times.Sort();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-40} median {times[times.Count / 2]:F1} ms"));
+        }
+
+        Run("SQLite prepared INSERT x100k in a txn", bench.CreateSqlite, () => { bench.Sqlite_PreparedInsertInTransaction(); return Rows; }, bench.Cleanup);
+        Run("KvDb one 100k-row INSERT", bench.CreateKvDb, () => bench.KvDb_MultiRowInsert().AsTask().GetAwaiter().GetResult(), bench.Cleanup);
+        KvDatabase? db = null;
+        Run("KvDb prepared INSERT x100k in a txn", () =>
+        {
+            db = KvDatabase.OpenInMemory();
+            SqlData.Exec(db, "CREATE TABLE t (id NUMBER, name STRING, score NUMBER, PRIMARY KEY (id))");
+        }, () =>
+        {
+            var session = db!.SqlSession();
+            session.ExecuteAsync("BEGIN").AsTask().GetAwaiter().GetResult();
+            var parameters = new Dictionary<string, object?>();
+            for (var i = 0; i < Rows; i++)
+            {
+                (parameters["id"], parameters["name"], parameters["score"]) = (i, names[i], (int)((i * 48_271L) % 1000));
+                session.ExecuteAsync("INSERT INTO t (id, name, score) VALUES (@id, @name, @score)", parameters).AsTask().GetAwaiter().GetResult();
+            }
+
+            session.ExecuteAsync("COMMIT").AsTask().GetAwaiter().GetResult();
+            return Rows;
+        }, () => db!.Dispose());
     }
 
     private static void Compare(TextWriter output, string name, int runs, Func<long> kvdb, Func<long> sqlite)
