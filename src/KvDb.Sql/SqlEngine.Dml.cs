@@ -21,7 +21,7 @@ public sealed partial class SqlEngine
     private async ValueTask<long> InsertAsync(SqlSession session, string text, InsertStatement insert, SqlParameters parameters, CancellationToken ct,
         Parsing.BulkValuesReader? bulk = null)
     {
-        var table = await _catalog.FindTableAsync(insert.Table, ct).ConfigureAwait(false);
+        var table = await _catalog.FindTableAsync(insert.Table, ct, withStatistics: false).ConfigureAwait(false);
         if (table is null)
         {
             // hash-db style: the first INSERT creates the table with a generated numeric id.
@@ -53,11 +53,11 @@ public sealed partial class SqlEngine
             }
         }
 
-        foreach (var column in columns)
+        for (var c = 0; c < columns.Count && !table.Open; c++)
         {
-            if (!table.Open && table.FindColumn(column) is null)
+            if (table.FindColumn(columns[c]) is null)
             {
-                ThrowHelper.Error(SqlErrorCode.UnknownColumn, ErrorMessages.UnknownColumn($"{table.Name}.{column}"));
+                ThrowHelper.Error(SqlErrorCode.UnknownColumn, ErrorMessages.UnknownColumn($"{table.Name}.{columns[c]}"));
             }
         }
 
@@ -89,11 +89,7 @@ public sealed partial class SqlEngine
         }
         else if (insert.Rows is not null)
         {
-            var binder = new Binder(text, await LookupTablesAsync(insert, ct).ConfigureAwait(false), parameters);
-            var bound = insert.Rows.Select(r => r.Count == columns.Count
-                ? r.Select(e => binder.BindExpr(e, Scope.Empty)).ToArray()
-                : ThrowHelper.Error<BoundExpr[]>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {columns.Count} column(s) but a row has {r.Count} value(s)")).ToList();
-            computed = await CollectAsync(binder, new LogicalValues(bound, columns.Count), session.Pending, ct).ConfigureAwait(false);
+            computed = await ComputeValuesAsync(text, insert, columns.Count, parameters, session.Pending, ct).ConfigureAwait(false);
         }
         else
         {
@@ -122,7 +118,7 @@ public sealed partial class SqlEngine
         var pending = session.Pending;
         var items = pending is null ? null : new List<(ItemKey Key, Item Item)>(capacity);
         var actions = pending is null ? new List<TransactWriteItem>(capacity) : null;
-        var notExists = Condition.AttributeNotExists(table.PartitionKey);
+        var notExists = actions is null ? null : Condition.AttributeNotExists(table.PartitionKey);
         var keys = pending is not null && rowCount > 1 ? new HashSet<ItemKey>(capacity) : null;
         var rowsRead = 0;
 
@@ -272,6 +268,16 @@ public sealed partial class SqlEngine
         }
 
         return false;
+    }
+
+    /// <summary>VALUES rows with expressions: bound and evaluated by the operators (kept out of InsertAsync, whose every run would otherwise allocate these lambdas' closure).</summary>
+    private async ValueTask<List<AttributeValue?[]>> ComputeValuesAsync(string text, InsertStatement insert, int width, SqlParameters parameters, PendingWrites? pending, CancellationToken ct)
+    {
+        var binder = new Binder(text, await LookupTablesAsync(insert, ct).ConfigureAwait(false), parameters);
+        var bound = insert.Rows!.Select(r => r.Count == width
+            ? r.Select(e => binder.BindExpr(e, Scope.Empty)).ToArray()
+            : ThrowHelper.Error<BoundExpr[]>(SqlErrorCode.InvalidStatement, $"INSERT INTO {insert.Table} lists {width} column(s) but a row has {r.Count} value(s)")).ToList();
+        return await CollectAsync(binder, new LogicalValues(bound, width), pending, ct).ConfigureAwait(false);
     }
 
     /// <summary>The first key that two of the INSERT's rows share, or null.</summary>

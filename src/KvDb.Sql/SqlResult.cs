@@ -16,7 +16,7 @@ public sealed class SqlResult
         RowsAffected = rowsAffected;
     }
 
-    internal static SqlResult Affected(long count) => new([], Empty(), count);
+    internal static SqlResult Affected(long count) => new([], NoRows.Instance, count);
 
     /// <summary>Output column names (empty for statements that return no rows).</summary>
     public IReadOnlyList<string> Columns { get; }
@@ -60,9 +60,21 @@ public sealed class SqlResult
         return list;
     }
 
-    private static async IAsyncEnumerable<SqlRow> Empty()
+    /// <summary>No rows: one shared, stateless instance (a DML statement's result has no rows to stream).</summary>
+    private sealed class NoRows : IAsyncEnumerable<SqlRow>, IAsyncEnumerator<SqlRow>
     {
-        await Task.CompletedTask.ConfigureAwait(false);
-        yield break;
+        public static readonly NoRows Instance = new();
+
+        public SqlRow Current => throw new InvalidOperationException("There are no rows.");
+
+        public IAsyncEnumerator<SqlRow> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return this;
+        }
+
+        public ValueTask<bool> MoveNextAsync() => ValueTask.FromResult(false);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace KvDb.Storage;
@@ -94,7 +95,24 @@ internal sealed class TableStore
     }
 
     /// <summary>The schema including indexes added after creation.</summary>
-    public TableSchema CurrentSchema => Schema with { Indexes = Indexes.Select(i => i.Schema).ToArray() };
+    public TableSchema CurrentSchema
+    {
+        get
+        {
+            // Built once per set of indexes (the array is replaced whole when one is added or removed).
+            var indexes = Volatile.Read(ref _indexes);
+            var cached = Volatile.Read(ref _currentSchema);
+            if (cached is null || !ReferenceEquals(cached.Value.Indexes, indexes))
+            {
+                cached = new((indexes, Schema with { Indexes = indexes.Select(i => i.Schema).ToArray() }));
+                Volatile.Write(ref _currentSchema, cached);
+            }
+
+            return cached.Value.Schema;
+        }
+    }
+
+    private StrongBox<(IndexStore[] Indexes, TableSchema Schema)>? _currentSchema;
 
     /// <summary>Set when the table is deleted; writers that raced with the delete see it and fail.</summary>
     public volatile bool Dropped;

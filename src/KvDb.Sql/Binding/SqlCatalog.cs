@@ -112,8 +112,12 @@ internal sealed class SqlCatalog(IKvStore store)
         return new Snapshot(tables.ToImmutable(), views.ToImmutable());
     }
 
-    /// <summary>Finds a table: in the catalog, else as a Core table created outside SQL.</summary>
-    public async ValueTask<TableInfo?> FindTableAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// Finds a table: in the catalog, else as a Core table created outside SQL. Writers pass
+    /// <c>withStatistics: false</c>: they need the columns and keys only, so the snapshot's entry is returned as it is,
+    /// without its item count and indexes (no copy per statement). Existence is checked with Core either way.
+    /// </summary>
+    public async ValueTask<TableInfo?> FindTableAsync(string name, CancellationToken ct, bool withStatistics = true)
     {
         var snapshot = await GetAsync(ct).ConfigureAwait(false);
         if (name == TableName && !snapshot.Tables.ContainsKey(name))
@@ -139,6 +143,11 @@ internal sealed class SqlCatalog(IKvStore store)
             }
 
             info = new TableInfo(name, TableOrigin.External, keys, schema.PartitionKey.Name, schema.SortKey?.Name);
+        }
+
+        if (!withStatistics)
+        {
+            return info;
         }
 
         return info with

@@ -13,7 +13,7 @@ internal sealed class SqlParameters
 {
     private static readonly SqlParameters s_none = new();
 
-    private Dictionary<string, object?> _named = new(StringComparer.OrdinalIgnoreCase);
+    private Dictionary<string, object?>? _named;
     private readonly List<object?> _positional = [];
 
     // A caller's Dictionary<string, object?> is looked up directly (exact name, then '@name') and copied into the
@@ -39,14 +39,14 @@ internal sealed class SqlParameters
             case IEnumerable<KeyValuePair<string, object?>> pairs:
                 foreach (var (key, value) in pairs)
                 {
-                    result._named[key.TrimStart('@')] = value;
+                    (result._named ??= new(StringComparer.OrdinalIgnoreCase))[key.TrimStart('@')] = value;
                 }
 
                 break;
             case IDictionary dictionary:
                 foreach (DictionaryEntry entry in dictionary)
                 {
-                    result._named[entry.Key.ToString()!.TrimStart('@')] = entry.Value;
+                    (result._named ??= new(StringComparer.OrdinalIgnoreCase))[entry.Key.ToString()!.TrimStart('@')] = entry.Value;
                 }
 
                 break;
@@ -65,7 +65,7 @@ internal sealed class SqlParameters
                 {
                     if (property.GetIndexParameters().Length == 0)
                     {
-                        result._named[property.Name] = property.GetValue(parameters);
+                        (result._named ??= new(StringComparer.OrdinalIgnoreCase))[property.Name] = property.GetValue(parameters);
                     }
                 }
 
@@ -97,7 +97,7 @@ internal sealed class SqlParameters
                 _copied = true;
             }
 
-            return _named.TryGetValue(name, out var value)
+            return _named is not null && _named.TryGetValue(name, out var value)
                 ? SqlValues.FromObject(value, parameter)
                 : ThrowHelper.Error<AttributeValue?>(SqlErrorCode.MissingParameter, $"Parameter '@{name}' was not supplied");
         }

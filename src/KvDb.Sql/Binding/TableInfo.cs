@@ -29,11 +29,12 @@ internal sealed record TableInfo(string Name, TableOrigin Origin, IReadOnlyList<
 
     public ColumnDef? FindColumn(string name)
     {
-        foreach (var c in Columns)
+        var columns = Columns; // indexed, not enumerated: no enumerator per lookup (INSERT looks up every column)
+        for (var i = 0; i < columns.Count; i++)
         {
-            if (string.Equals(c.Name, name, StringComparison.Ordinal))
+            if (string.Equals(columns[i].Name, name, StringComparison.Ordinal))
             {
-                return c;
+                return columns[i];
             }
         }
 
