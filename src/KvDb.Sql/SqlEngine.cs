@@ -104,19 +104,9 @@ public sealed partial class SqlEngine
             catch (BulkValuesReader.NotPlainException)
             {
             }
-            catch (SqlException) when (session.InTransaction)
+            catch (KvDbException ex)
             {
-                session.Rollback();
-                throw;
-            }
-            catch (KvDbException ex) when (ex is not SqlException)
-            {
-                if (session.InTransaction)
-                {
-                    session.Rollback();
-                }
-
-                throw Wrap(ex);
+                throw Failed(session, ex);
             }
         }
 
@@ -131,20 +121,9 @@ public sealed partial class SqlEngine
                     ? cached
                     : await ExecuteStatementAsync(session, text, script.Statements[i], values, cancellationToken).ConfigureAwait(false);
             }
-            catch (SqlException) when (session.InTransaction)
+            catch (KvDbException ex)
             {
-                // A failing statement inside a transaction ends it: nothing of it is applied.
-                session.Rollback();
-                throw;
-            }
-            catch (KvDbException ex) when (ex is not SqlException)
-            {
-                if (session.InTransaction)
-                {
-                    session.Rollback();
-                }
-
-                throw Wrap(ex);
+                throw Failed(session, ex);
             }
 
             if (i < script.Statements.Count - 1)
@@ -155,6 +134,25 @@ public sealed partial class SqlEngine
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// After a failed statement: a failing statement inside a transaction ends it (nothing of it is applied); a SQL
+    /// error is rethrown as it is (with its stack), a Core error is returned wrapped as a SQL error.
+    /// </summary>
+    private static Exception Failed(SqlSession session, KvDbException ex)
+    {
+        if (session.InTransaction)
+        {
+            session.Rollback();
+        }
+
+        if (ex is SqlException)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+        }
+
+        return Wrap(ex);
     }
 
     private SqlScript Parse(string text)
