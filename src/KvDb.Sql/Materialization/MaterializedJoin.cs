@@ -12,7 +12,7 @@ namespace KvDb.Sql.Materialization;
 /// <remarks>
 /// Two storage formats: <see cref="Flat"/> (joins created since format 2) stores attribute <c>a</c> of source
 /// <c>i</c> as the top-level attribute <c>s{i}.a</c> (<see cref="FlatName"/>), so a query reads just the attributes it
-/// uses with <see cref="Item.Get"/>; the first format stored each source's whole item as one map attribute
+/// uses (in one walk of the stored row, see <c>ScanOperator.MaterializedAsync</c>); the first format stored each source's whole item as one map attribute
 /// <c>s{i}</c>, which must be decoded whole to read one column. Joins keep the format they were created with.
 /// </remarks>
 internal sealed class MaterializedJoin
