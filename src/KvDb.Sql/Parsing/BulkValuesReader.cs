@@ -5,8 +5,8 @@ using KvDb.Sql.Syntax;
 namespace KvDb.Sql.Parsing;
 
 /// <summary>
-/// The fast path for a large <c>INSERT INTO t (a, b, ...) VALUES (...), (...)</c> whose values are all plain literals
-/// (numbers, strings, TRUE, FALSE, NULL), the usual shape of a bulk load or a dump: the rows are read token by token
+/// The fast path for a large <c>INSERT INTO t [(a, b, ...)] VALUES (...), (...)</c> whose values are all plain literals
+/// (numbers, also negative, strings, TRUE, FALSE, NULL), the usual shape of a bulk load or a dump: the rows are read token by token
 /// straight into values, without building an AST of hundreds of thousands of literal nodes that would live until the
 /// statement ends. Anything else in the text (an expression, a parameter, a comment between tokens is fine, a second
 /// statement, a syntax error) makes <see cref="TryOpen"/> return null or <see cref="ReadRow"/> give up before anything
@@ -38,7 +38,8 @@ internal sealed class BulkValuesReader
 
     /// <summary>
     /// The reader positioned on the first row, or null when the text does not start like a large
-    /// <c>INSERT INTO name (columns) VALUES (</c>. The rows are checked as they are read (<see cref="ReadRow"/>).
+    /// <c>INSERT INTO name [(columns)] VALUES (</c>. The rows are checked as they are read (<see cref="ReadRow"/>).
+    /// <see cref="Columns"/> is empty when the statement names none (the table's declared columns are meant).
     /// </summary>
     public static BulkValuesReader? TryOpen(string text)
     {
@@ -72,14 +73,23 @@ internal sealed class BulkValuesReader
     private static BulkValuesReader? Open(string text)
     {
         var scanner = new Lexer.Scanner(text);
-        if (scanner.Next().Kind != TokenKind.Insert || scanner.Next().Kind != TokenKind.Into || Name(text, scanner.Next()) is not { } table
-            || scanner.Next().Kind != TokenKind.LeftParen)
+        if (scanner.Next().Kind != TokenKind.Insert || scanner.Next().Kind != TokenKind.Into || Name(text, scanner.Next()) is not { } table)
         {
             return null;
         }
 
         var columns = new List<string>();
-        Token token;
+        var token = scanner.Next();
+        if (token.Kind == TokenKind.Values)
+        {
+            return new BulkValuesReader(text, scanner, table, []); // no column list: the table's declared columns
+        }
+
+        if (token.Kind != TokenKind.LeftParen)
+        {
+            return null;
+        }
+
         do
         {
             if (Name(text, scanner.Next()) is not { } column)
@@ -120,10 +130,22 @@ internal sealed class BulkValuesReader
             {
                 // The values SqlValues.FromLiteral gives the parser's literals (then normalized: NULL is null).
                 var token = _scanner.Next();
+                var negative = token.Kind == TokenKind.Minus;
+                if (negative)
+                {
+                    // '-' before a number: the binder folds it into the negated literal; anything else after '-' is an
+                    // expression.
+                    token = _scanner.Next();
+                    if (token.Kind is not (TokenKind.Integer or TokenKind.Decimal))
+                    {
+                        throw new NotPlainException();
+                    }
+                }
+
                 row[c] = token.Kind switch
                 {
                     TokenKind.Integer or TokenKind.Decimal => KvNumber.TryParse(_text.AsSpan(token.Start, token.Length), out var n)
-                        ? AttributeValue.FromNumber(n)
+                        ? AttributeValue.FromNumber(negative ? -n : n)
                         : throw new NotPlainException(), // the parser's path reports the invalid number
                     TokenKind.String => AttributeValue.FromString(Lexer.Unquote(_text, token)),
                     TokenKind.True => SqlValues.Bool(true),

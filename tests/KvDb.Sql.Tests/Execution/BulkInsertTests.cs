@@ -71,8 +71,17 @@ public sealed class BulkInsertTests
     public Task PlainLiterals_AreStoredExactly() => AssertSameAsSmallStatementsAsync(Rows(500));
 
     [Fact]
-    public Task ExpressionsNegativesAndComments_FallBackToTheParser() =>
-        AssertSameAsSmallStatementsAsync([.. Rows(300), "(1000, 'x' || 'y', -2.5, NOT FALSE)", "(1001, /* a comment */ 'z', 1 + 1, TRUE)"]);
+    public Task ExpressionsAndComments_FallBackToTheParser() =>
+        AssertSameAsSmallStatementsAsync([.. Rows(300), "(1000, 'x' || 'y', - -2.5, NOT FALSE)", "(1001, /* a comment */ 'z', 1 + 1, TRUE)", "(1002, 'w', -(3), NULL)"]);
+
+    [Fact]
+    public Task NegativeNumbers_AndNoColumnList_AreStoredExactly() =>
+        AssertSameAsSmallStatementsAsync(
+            Rows(400, i => string.Create(CultureInfo.InvariantCulture, $"(-{i + 1}, 'n{i}', -{i}.25e-3, {(i % 2 == 0 ? "TRUE" : "FALSE")})")), columns: "");
+
+    [Fact]
+    public Task NoColumnList_RowOfAnotherWidth_FailsAndStoresNothing() =>
+        AssertSameAsSmallStatementsAsync([.. Rows(300), "(9999, 'short', 1)"], expectError: "a row has 3 value(s)", columns: "");
 
     [Fact]
     public Task ColumnsInAnotherOrder_AndQuotedNames_Work() =>
