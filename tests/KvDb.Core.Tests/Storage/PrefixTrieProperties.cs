@@ -210,6 +210,51 @@ public sealed class PrefixTrieProperties
         writer.Wait();
     }
 
+    [Fact]
+    public void Trie_ReadersWhileAWriterAppendsInKeyOrder_SeeAGapFreePrefix()
+    {
+        // Ascending inserts fill wide nodes in place (spare capacity). Readers running meanwhile must see a sorted,
+        // gap-free prefix of the insertion order that holds every key inserted before they started, and point reads
+        // and counts must agree with it.
+        var trie = new PrefixTrie();
+        static byte[] K(int i) => [0x20, (byte)(i >> 8), (byte)i];
+        const int Total = 256 * 200;
+        var published = 0;
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; i < Total; i++)
+            {
+                trie.Set(Record(K(i), 1));
+                Volatile.Write(ref published, i + 1);
+            }
+        });
+
+        var rounds = 0;
+        while (!writer.IsCompleted || rounds < 5)
+        {
+            rounds++;
+            var before = Volatile.Read(ref published);
+            var keys = Drain(trie.ScanAll());
+            Assert.InRange(keys.Count, before, Total);
+            for (var i = 0; i < keys.Count; i++)
+            {
+                Assert.True(keys[i].AsSpan().SequenceEqual(K(i)), $"scan position {i} holds {Convert.ToHexString(keys[i])}");
+            }
+
+            if (before > 0)
+            {
+                var probe = Random.Shared.Next(before);
+                Assert.NotNull(trie.Get(K(probe)));
+            }
+
+            Assert.InRange(trie.CountPrefix([0x20]), before, Total);
+        }
+
+        writer.Wait();
+        Assert.Equal(Total, trie.Count);
+        Assert.Equal(Total, Drain(trie.ScanAll()).Count);
+    }
+
     private static List<byte[]> Drain(TrieCursor cursor)
     {
         var list = new List<byte[]>();
