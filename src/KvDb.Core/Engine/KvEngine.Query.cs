@@ -49,7 +49,7 @@ internal sealed partial class KvEngine
             (startPk, startSk) = EncodeKey(table, start);
         }
 
-        var collector = new Collector(table, request.Filter, request.Projection, limit, request.CountOnly, TtlCutoff(baseTable), cancellationToken);
+        var ttl = TtlCutoff(baseTable);
         if (request.PartitionKey is not null)
         {
             var pk = KeyCodec.Encode(request.PartitionKey, schema.PartitionKey, true, schema.Name);
@@ -60,6 +60,15 @@ internal sealed partial class KvEngine
             }
 
             var leaf = table.GetPartitionLeaf(pk, HashIndex.Hash(pk));
+            if (leaf is Partition counted && request.CountOnly && request.Filter is null && ttl is null && startSk is null && index is null
+                && CountInPartition(counted, request.SortKeyCondition, skRange) is var total && total <= limit)
+            {
+                // The sort-key range (the whole partition, a prefix, a BETWEEN...) counted from the trie's subtree
+                // counts: no record visited, and nothing to collect.
+                return new QueryResult([], total, total, null);
+            }
+
+            var collector = new Collector(table, request.Filter, request.Projection, limit, request.CountOnly, ttl, cancellationToken);
             if (leaf is byte[] record)
             {
                 if (startPk is null)
@@ -69,26 +78,17 @@ internal sealed partial class KvEngine
             }
             else if (leaf is Partition partition)
             {
-                if (startSk is null && collector.CountsEveryRecord && index is null && CountInPartition(partition, request.SortKeyCondition, skRange) is var n && n <= limit)
-                {
-                    // The sort-key range (the whole partition, a prefix, a BETWEEN...) counted from the trie's subtree
-                    // counts: no record visited.
-                    collector.CountUnvisited(n);
-                }
-                else
-                {
-                    var range = startSk is null ? skRange : After(skRange, startSk, request.Descending);
-                    ScanPartition(partition, range, request.Descending, collector);
-                }
+                var range = startSk is null ? skRange : After(skRange, startSk, request.Descending);
+                ScanPartition(partition, range, request.Descending, collector);
             }
-        }
-        else
-        {
-            var pkRange = BuildRange(baseTable, request.PartitionKeyCondition!, schema.PartitionKey, "partition key");
-            RunRange(table, pkRange, skRange, request.Descending, startPk, startSk, collector, 0, 1);
+
+            return collector.Result();
         }
 
-        return collector.Result();
+        var rangeCollector = new Collector(table, request.Filter, request.Projection, limit, request.CountOnly, ttl, cancellationToken);
+        var pkRange = BuildRange(baseTable, request.PartitionKeyCondition!, schema.PartitionKey, "partition key");
+        RunRange(table, pkRange, skRange, request.Descending, startPk, startSk, rangeCollector, 0, 1);
+        return rangeCollector.Result();
     }
 
     internal QueryResult Scan(ScanRequest request, CancellationToken cancellationToken = default)
@@ -396,16 +396,6 @@ internal sealed partial class KvEngine
             _lastPk = pk;
             _lastRecord = record;
             return true;
-        }
-
-        /// <summary>Whether every record offered would be counted and nothing else done with it (count only, no filter, no TTL).</summary>
-        public bool CountsEveryRecord => _countOnly && _ttl is null && _filter is null && _scanned == 0;
-
-        /// <summary>Counts <paramref name="n"/> records known to be in range without visiting them (all fit in the page).</summary>
-        public void CountUnvisited(int n)
-        {
-            _scanned += n;
-            _count += n;
         }
 
         public QueryResult Result() =>

@@ -25,7 +25,12 @@ internal static class GraphKeys
     public const string LabelsIndex = "labels";
     public const string MetaPartition = "#meta";
 
-    public static string NodePk(long id) => "n" + Hex(id);
+    public static string NodePk(long id) => string.Create(17, (ulong)id, static (chars, value) =>
+    {
+        // "n" + Hex(id) in one string (read on every node load and expansion).
+        chars[0] = 'n';
+        value.TryFormat(chars[1..], out _, "x16", CultureInfo.InvariantCulture);
+    });
 
     public static string Hex(long id) => ((ulong)id).ToString("x16", CultureInfo.InvariantCulture);
 

@@ -414,7 +414,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             var type = types.Count == 0 ? null : types[t];
             if (type is null || IndexOf(types, type) == t) // a repeated type counts once
             {
-                count += await CountAsync(new QueryRequest(Table) { PartitionKey = pk, SortKeyCondition = GraphKeys.PrefixCondition(dir, type) }).ConfigureAwait(false);
+                count += await CountAsync(new QueryRequest(Table) { PartitionKey = pk, SortKeyCondition = GraphKeys.PrefixCondition(dir, type), CountOnly = true }).ConfigureAwait(false);
             }
         }
 
@@ -426,9 +426,10 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     {
         long count = 0;
         ItemKey? start = null;
+        query = query.CountOnly ? query : query with { CountOnly = true };
         do
         {
-            var page = await Store.QueryAsync(query with { ExclusiveStartKey = start, CountOnly = true }, cancellationToken).ConfigureAwait(false);
+            var page = await Store.QueryAsync(start is null ? query : query with { ExclusiveStartKey = start }, cancellationToken).ConfigureAwait(false);
             count += page.Count;
             start = page.LastEvaluatedKey;
         }
