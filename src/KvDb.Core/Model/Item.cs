@@ -86,6 +86,12 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
 
     internal int Offset => _offset;
 
+    /// <summary>
+    /// The encoded sort key of an item read from a table with a sort key (its record's key bytes: UTF-8 for S, the
+    /// number encoding for N, the bytes for B), without decoding it; empty for other items.
+    /// </summary>
+    internal ReadOnlySpan<byte> StoredSortKey => _layout is { SortKey: not null } ? ItemCodec.RecordKey(_data) : default;
+
     /// <summary>The encoded attribute section holding every attribute (re-encoded for table records, whose keys are in the header).</summary>
     internal ReadOnlySpan<byte> EncodedAttributes => _layout is null ? _data.AsSpan(_offset) : ItemCodec.EncodeAttributes(ToMap());
 

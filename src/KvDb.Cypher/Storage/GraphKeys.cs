@@ -21,6 +21,11 @@ internal static class GraphKeys
     public const string PartitionKey = "pk";
     public const string SortKey = "sk";
     public const string NodeSortKey = "#";
+
+    /// <summary>The key of a node's item (one shared value for the constant sort key).</summary>
+    public static ItemKey NodeKey(long id) => new(AttributeValue.FromString(NodePk(id)), s_nodeSortKey);
+
+    private static readonly AttributeValue s_nodeSortKey = AttributeValue.FromString(NodeSortKey);
     public const string NodesIndex = "nodes";
     public const string LabelsIndex = "labels";
     public const string MetaPartition = "#meta";
@@ -77,6 +82,37 @@ internal static class GraphKeys
     private static readonly KeyCondition s_allIn = KeyCondition.BeginsWith(AttributeValue.FromString("i"));
 
     public static string TableName(string graph) => "cypher.graph." + graph;
+
+    /// <summary>The same, from a relationship's encoded sort key (UTF-8; the hex digits are ASCII).</summary>
+    public static long ParseHex(ReadOnlySpan<byte> digits)
+    {
+        ulong value = 0;
+        foreach (var c in digits)
+        {
+            var d = c is >= (byte)'0' and <= (byte)'9' ? c - '0' : c is >= (byte)'a' and <= (byte)'f' ? c - 'a' + 10 : throw new FormatException($"Bad hex digit 0x{c:X2} in a graph key.");
+            value = (value << 4) | (uint)d;
+        }
+
+        return (long)value;
+    }
+
+    /// <summary>
+    /// The other node, the relationship id and (when <paramref name="withType"/>) the type of a stored relationship
+    /// item, from its sort key: read from the encoded key when the item came from a table record (no string decoded:
+    /// the ids are the key's last 32 ASCII bytes, whatever the type's UTF-8 length), else from the decoded key.
+    /// </summary>
+    public static (long Other, long Rid, string? Type) ParseRelationshipKey(Item item, bool withType)
+    {
+        var bytes = item.StoredSortKey;
+        if (bytes.Length >= 37)
+        {
+            return (ParseHex(bytes[^32..^16]), ParseHex(bytes[^16..]), withType ? System.Text.Encoding.UTF8.GetString(bytes[5..^32]) : null);
+        }
+
+        var sk = item[SortKey].AsString();
+        var typeLength = (int)ParseHex(sk.AsSpan(1, 4));
+        return (ParseHex(sk.AsSpan(5 + typeLength, 16)), ParseHex(sk.AsSpan(21 + typeLength, 16)), withType ? sk.Substring(5, typeLength) : null);
+    }
 
     /// <summary>Parses lower-case hex digits as written by <see cref="Hex"/> (and the type length).</summary>
     public static long ParseHex(ReadOnlySpan<char> digits)

@@ -160,7 +160,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             return cached;
         }
 
-        var item = await Store.GetItemAsync(new GetItemRequest(Table, new ItemKey(GraphKeys.NodePk(id), GraphKeys.NodeSortKey)), cancellationToken).ConfigureAwait(false);
+        var item = await Store.GetItemAsync(new GetItemRequest(Table, GraphKeys.NodeKey(id)), cancellationToken).ConfigureAwait(false);
         var state = item is null ? null : new NodeState { Id = id, Stored = item };
         _nodes[id] = state;
         return state;
@@ -171,7 +171,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     {
         foreach (var chunk in ids.Where(id => !_nodes.ContainsKey(id)).Chunk(100))
         {
-            var keys = chunk.Select(id => new ItemKey(GraphKeys.NodePk(id), GraphKeys.NodeSortKey)).ToList();
+            var keys = chunk.Select(GraphKeys.NodeKey).ToList();
             var found = await Store.BatchGetItemAsync([new BatchGetTable(Table, keys)], cancellationToken).ConfigureAwait(false);
             foreach (var id in chunk)
             {
@@ -339,10 +339,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                     foreach (var item in page.Items)
                     {
                         // Everything but the properties is in the sort key: dir, type length and type, other node, rel id.
-                        var sk = item[GraphKeys.SortKey].AsString();
-                        var typeLength = GraphKeys.ParseHex(sk.AsSpan(1, 4));
-                        var other = GraphKeys.ParseHex(sk.AsSpan(5 + (int)typeLength, 16));
-                        var rid = GraphKeys.ParseHex(sk.AsSpan(21 + (int)typeLength, 16));
+                        var (other, rid, keyType) = GraphKeys.ParseRelationshipKey(item, type is null);
                         RelRef rel;
                         if (_rels.TryGetValue(rid, out var state))
                         {
@@ -355,7 +352,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                         }
                         else
                         {
-                            rel = new RelRef(rid, type ?? sk.Substring(5, (int)typeLength), dir == 'o' ? node : other, dir == 'o' ? other : node) { Stored = item };
+                            rel = new RelRef(rid, type ?? keyType!, dir == 'o' ? node : other, dir == 'o' ? other : node) { Stored = item };
                         }
 
                         // Only a self-loop is seen in both directions.

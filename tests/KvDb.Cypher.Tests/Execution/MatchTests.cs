@@ -36,6 +36,18 @@ public sealed class MatchTests : CypherTestBase
     }
 
     [Fact]
+    public void Match_NonAsciiRelationshipTypes_ExpandWithAndWithoutTheType()
+    {
+        // Expansions read the other node and the relationship id from the end of the encoded key, whose type part
+        // is UTF-8 of any length (the stored type length counts UTF-16 units).
+        Run("CREATE (a:P {n: 1})-[:`ÉTÉ_знает_😀`]->(b:P {n: 2}), (a)-[:`x`]->(b), (b)-[:`ÉTÉ_знает_😀`]->(a)");
+        Assert.Equal(["1 | 'x' | 2", "1 | 'ÉTÉ_знает_😀' | 2", "2 | 'ÉTÉ_знает_😀' | 1"], SortedRows("MATCH (a)-[r]->(b) RETURN a.n, type(r), b.n"));
+        Assert.Equal(["1 | 2", "2 | 1"], SortedRows("MATCH (a)-[:`ÉTÉ_знает_😀`]->(b) RETURN a.n, b.n"));
+        Assert.Equal(["2"], Rows("MATCH (a {n: 1})<-[:`ÉTÉ_знает_😀`]-(b) RETURN b.n"));
+        Assert.Equal(["2"], Rows("MATCH ({n: 1})-[r]->() WHERE type(r) STARTS WITH 'É' OR type(r) = 'x' RETURN count(r)"));
+    }
+
+    [Fact]
     public void Match_ChainAndCommaPatterns_ShareVariables()
     {
         Social();
