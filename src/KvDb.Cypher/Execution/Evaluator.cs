@@ -187,6 +187,12 @@ internal static partial class Evaluator
         _ => throw ErrorMessages.Type($"{where} expects a boolean but got {ValueCodec.TypeName(value)} ({CypherCompare.Describe(value)})"),
     };
 
+    private static readonly object s_true = true;
+    private static readonly object s_false = false;
+
+    /// <summary>A truth value as an object without boxing a new one per evaluation (null for UNKNOWN).</summary>
+    private static object? Box(bool? value) => value is null ? null : value.Value ? s_true : s_false;
+
     public static async ValueTask<object?> PropertyAsync(object? target, string key, EvalContext ctx)
     {
         switch (target)
@@ -265,12 +271,12 @@ internal static partial class Evaluator
         var right = await EvalAsync(b.Right, row, ctx).ConfigureAwait(false);
         switch (b.Op)
         {
-            case BinaryOp.Eq: return CypherCompare.Equal(left, right);
-            case BinaryOp.Neq: return CypherCompare.Equal(left, right) is { } eq ? !eq : null;
-            case BinaryOp.Lt: return CypherCompare.Compare(left, right) is { } c1 ? c1 < 0 : null;
-            case BinaryOp.Le: return CypherCompare.Compare(left, right) is { } c2 ? c2 <= 0 : null;
-            case BinaryOp.Gt: return CypherCompare.Compare(left, right) is { } c3 ? c3 > 0 : null;
-            case BinaryOp.Ge: return CypherCompare.Compare(left, right) is { } c4 ? c4 >= 0 : null;
+            case BinaryOp.Eq: return Box(CypherCompare.Equal(left, right));
+            case BinaryOp.Neq: return Box(CypherCompare.Equal(left, right) is { } eq ? !eq : null);
+            case BinaryOp.Lt: return Box(CypherCompare.Compare(left, right) is { } c1 ? c1 < 0 : null);
+            case BinaryOp.Le: return Box(CypherCompare.Compare(left, right) is { } c2 ? c2 <= 0 : null);
+            case BinaryOp.Gt: return Box(CypherCompare.Compare(left, right) is { } c3 ? c3 > 0 : null);
+            case BinaryOp.Ge: return Box(CypherCompare.Compare(left, right) is { } c4 ? c4 >= 0 : null);
             case BinaryOp.Add: return Arithmetic.Add(left, right);
             case BinaryOp.Subtract: return Arithmetic.Subtract(left, right);
             case BinaryOp.Multiply: return Arithmetic.Multiply(left, right);

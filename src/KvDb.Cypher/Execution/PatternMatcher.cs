@@ -50,6 +50,66 @@ internal static class PatternMatcher
         return true;
     }
 
+    /// <summary>The hash join step: builds the table of the build side once per MATCH, then probes it with the row.</summary>
+    private static async IAsyncEnumerable<Row> HashJoinAsync(MatchPlan plan, int index, HashJoinStep join, Row row, MatchState used, EvalContext ctx)
+    {
+        if (!used.Tables.TryGetValue(index, out var table))
+        {
+            // Build side: the part matched on its own from the row as it entered this MATCH.
+            table = new Dictionary<object?[], List<Row>>(CypherCompare.RowEquivalence.Instance);
+            await foreach (var b in StepAsync(join.Build, 0, new Row(used.InitialRow), new MatchState(used.InitialRow), ctx).ConfigureAwait(false))
+            {
+                var buildKey = join.JoinVariables.Select(v => b[v]).ToArray();
+                if (!table.TryGetValue(buildKey, out var bucket))
+                {
+                    table[buildKey] = bucket = [];
+                }
+
+                bucket.Add(b);
+            }
+
+            used.Tables[index] = table;
+        }
+
+        var probeKey = join.JoinVariables.Select(v => row.TryGetValue(v, out var pv) ? pv : null).ToArray();
+        if (!table.TryGetValue(probeKey, out var matches))
+        {
+            yield break;
+        }
+
+        foreach (var b in matches)
+        {
+            var relIds = join.RelationshipVariables.SelectMany(v => b[v] switch
+            {
+                RelRef r => [r.Id],
+                IReadOnlyList<object?> list => list.Cast<RelRef>().Select(r => r.Id),
+                _ => [],
+            }).ToList();
+            if (relIds.Any(used.Contains))
+            {
+                continue;
+            }
+
+            var added = join.Build.NewVariables.Where(v => !row.ContainsKey(v)).ToList();
+            foreach (var v in added)
+            {
+                row[v] = b[v];
+            }
+
+            used.UnionWith(relIds);
+            await foreach (var r in StepAsync(plan, index + 1, row, used, ctx).ConfigureAwait(false))
+            {
+                yield return r;
+            }
+
+            used.ExceptWith(relIds);
+            foreach (var v in added)
+            {
+                row.Remove(v);
+            }
+        }
+    }
+
     private static bool HasJoin(MatchPlan plan)
     {
         foreach (var step in plan.Steps)
@@ -228,66 +288,14 @@ internal static class PatternMatcher
 
                 break;
             case HashJoinStep join:
+                // In a method of its own: its lambdas capture the row, and a closure over a parameter of StepAsync
+                // would be allocated on every step of every pattern.
+                await foreach (var r in HashJoinAsync(plan, index, join, row, used, ctx).ConfigureAwait(false))
                 {
-                    if (!used.Tables.TryGetValue(index, out var table))
-                    {
-                        // Build side: the part matched on its own from the row as it entered this MATCH.
-                        table = new Dictionary<object?[], List<Row>>(CypherCompare.RowEquivalence.Instance);
-                        await foreach (var b in StepAsync(join.Build, 0, new Row(used.InitialRow), new MatchState(used.InitialRow), ctx).ConfigureAwait(false))
-                        {
-                            var buildKey = join.JoinVariables.Select(v => b[v]).ToArray();
-                            if (!table.TryGetValue(buildKey, out var bucket))
-                            {
-                                table[buildKey] = bucket = [];
-                            }
-
-                            bucket.Add(b);
-                        }
-
-                        used.Tables[index] = table;
-                    }
-
-                    var probeKey = join.JoinVariables.Select(v => row.TryGetValue(v, out var pv) ? pv : null).ToArray();
-                    if (!table.TryGetValue(probeKey, out var matches))
-                    {
-                        break;
-                    }
-
-                    foreach (var b in matches)
-                    {
-                        var relIds = join.RelationshipVariables.SelectMany(v => b[v] switch
-                        {
-                            RelRef r => [r.Id],
-                            IReadOnlyList<object?> list => list.Cast<RelRef>().Select(r => r.Id),
-                            _ => [],
-                        }).ToList();
-                        if (relIds.Any(used.Contains))
-                        {
-                            continue;
-                        }
-
-                        var added = join.Build.NewVariables.Where(v => !row.ContainsKey(v)).ToList();
-                        foreach (var v in added)
-                        {
-                            row[v] = b[v];
-                        }
-
-                        used.UnionWith(relIds);
-                        await foreach (var r in StepAsync(plan, index + 1, row, used, ctx).ConfigureAwait(false))
-                        {
-                            yield return r;
-                        }
-
-                        used.ExceptWith(relIds);
-                        foreach (var v in added)
-                        {
-                            row.Remove(v);
-                        }
-                    }
-
-                    break;
+                    yield return r;
                 }
 
+                break;
             case PathStep path:
                 {
                     var nodes = new List<NodeRef>();

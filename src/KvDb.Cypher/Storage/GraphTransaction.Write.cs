@@ -329,17 +329,7 @@ internal sealed partial class GraphTransaction
                 .Set("labels", AttributeValue.FromList(state.Labels.Select(AttributeValue.FromString)))
                 .Set("props", ValueCodec.EncodeMap(state.Properties))
                 .Build()));
-            foreach (var label in state.Labels.Where(l => !state.StoredLabels.Contains(l)))
-            {
-                writes.Add(new TransactPut(Table, Item.Create()
-                    .Set(GraphKeys.PartitionKey, pk).Set(GraphKeys.SortKey, GraphKeys.LabelSk(label))
-                    .Set("lbl", label).Set("nid", state.Id).Build()));
-            }
-
-            foreach (var label in state.StoredLabels.Where(l => !state.Labels.Contains(l)))
-            {
-                writes.Add(new TransactDelete(Table, new ItemKey(pk, GraphKeys.LabelSk(label))));
-            }
+            AddLabelChanges(writes, state, pk);
         }
 
         foreach (var state in _rels.Values)
@@ -399,6 +389,25 @@ internal sealed partial class GraphTransaction
         }
 
         graph.Written();
+    }
+
+    /// <summary>
+    /// The label items a node gains and loses. (A method of its own: a lambda over the loop variable would allocate its
+    /// closure for every node the statement loaded, written or not.)
+    /// </summary>
+    private void AddLabelChanges(List<TransactWriteItem> writes, NodeState state, string pk)
+    {
+        foreach (var label in state.Labels.Where(l => !state.StoredLabels.Contains(l)))
+        {
+            writes.Add(new TransactPut(Table, Item.Create()
+                .Set(GraphKeys.PartitionKey, pk).Set(GraphKeys.SortKey, GraphKeys.LabelSk(label))
+                .Set("lbl", label).Set("nid", state.Id).Build()));
+        }
+
+        foreach (var label in state.StoredLabels.Where(l => !state.Labels.Contains(l)))
+        {
+            writes.Add(new TransactDelete(Table, new ItemKey(pk, GraphKeys.LabelSk(label))));
+        }
     }
 
     private static Item RelItem(ItemKey key, RelState state) => Item.Create()
