@@ -86,6 +86,7 @@ public sealed partial class SqlEngine
 
         if (simple || computed is not null || bulk is not null)
         {
+            // Read row by row below.
         }
         else if (insert.Rows is not null)
         {
@@ -150,9 +151,7 @@ public sealed partial class SqlEngine
 
                 if (r == MaxRowsPerTransaction)
                 {
-                    ThrowHelper.Error(SqlErrorCode.LimitExceeded,
-                        $"INSERT INTO {table.Name} changes more than {MaxRowsPerTransaction} rows; one statement may change at most {MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); "
-                        + (session.InTransaction ? "the transaction was rolled back" : "nothing was changed"));
+                    CheckRowCount(r + 1, $"INSERT INTO {table.Name}", session, atLeast: true);
                 }
 
                 row = scratch!;
@@ -315,12 +314,13 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Rejects a statement that would change more rows than one Core transaction holds (a transaction's total is checked as rows join it).</summary>
-    private static void CheckRowCount(int rows, string statement, SqlSession session)
+    private static void CheckRowCount(int rows, string statement, SqlSession session, bool atLeast = false)
     {
         if (rows > MaxRowsPerTransaction)
         {
+            // atLeast: rows read as they stream; the statement has this many at least.
             ThrowHelper.Error(SqlErrorCode.LimitExceeded,
-                $"{statement} changes {rows} rows; one statement may change at most {MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); "
+                $"{statement} changes {(atLeast ? "more than " + MaxRowsPerTransaction.ToString(System.Globalization.CultureInfo.InvariantCulture) : rows.ToString(System.Globalization.CultureInfo.InvariantCulture))} rows; one statement may change at most {MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); "
                 + (session.InTransaction ? "the transaction was rolled back" : "nothing was changed"));
         }
     }

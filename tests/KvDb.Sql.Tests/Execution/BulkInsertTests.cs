@@ -142,6 +142,24 @@ public sealed class BulkInsertTests
     }
 
     [Fact]
+    public async Task MoreRowsThanOneTransactionHolds_IsALimitError_AndStoresNothing()
+    {
+        // Streamed rows are counted as they are read: the 1,000,001st stops the statement before anything is written.
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync("CREATE TABLE t (id NUMBER, PRIMARY KEY (id))");
+        var text = new StringBuilder("INSERT INTO t (id) VALUES (0)", 12_000_000);
+        for (var i = 1; i <= 1_000_000; i++)
+        {
+            text.Append(",(").Append(i).Append(')');
+        }
+
+        var ex = await Assert.ThrowsAsync<SqlException>(() => db.ExecAsync(text.ToString()));
+        Assert.Equal(SqlErrorCode.LimitExceeded, ex.SqlCode);
+        Assert.StartsWith("INSERT INTO t changes more than 1000000 rows; one statement may change at most 1000000 rows", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(["0"], await db.RowsAsync("SELECT COUNT(*) FROM t"));
+    }
+
+    [Fact]
     public async Task HashDbStyleTable_GetsGeneratedIds()
     {
         await using var db = KvDatabase.OpenInMemory();
