@@ -71,6 +71,90 @@ public sealed class BulkInsertTests
     public Task PlainLiterals_AreStoredExactly() => AssertSameAsSmallStatementsAsync(Rows(500));
 
     [Fact]
+    public async Task RandomTexts_GiveTheSameRowsOrErrorsAsSmallStatements()
+    {
+        // Random mixes of what the reader takes (numbers of every form, negative ones, escaped strings, booleans,
+        // NULL) and what it must hand to the parser (expressions, comments, nested minus, bad numbers, wrong widths,
+        // repeated keys, wrong types), each compared with the same rows inserted by small statements.
+        var random = new Random(20261122);
+        var faulty = false; // rounds 1 and 3 of every 4 may hold errors (a bad number, a wrong width or type, a repeated key)
+        var expressions = false; // rounds 2 and 3 of every 4 may hold values only the parser takes
+        bool Rare(int oneIn) => random.Next(oneIn) == 0;
+        string Value(int column, int id) => column switch
+        {
+            0 => faulty && Rare(300) ? "'dup'" : faulty && Rare(300) ? "7" : id.ToString(CultureInfo.InvariantCulture),
+            1 => random.Next(8) switch
+            {
+                0 => "NULL",
+                1 => "'it''s " + id.ToString(CultureInfo.InvariantCulture) + "'",
+                2 => "'é\n" + id.ToString(CultureInfo.InvariantCulture) + "'",
+                3 when expressions && Rare(10) => "'a' || 'b'",
+                _ => "'n" + id.ToString(CultureInfo.InvariantCulture) + "'",
+            },
+            2 => random.Next(12) switch
+            {
+                0 => "-" + random.Next(1000).ToString(CultureInfo.InvariantCulture),
+                1 => "1.5e3",
+                2 => "-0.25",
+                3 => ".5",
+                4 when expressions && Rare(8) => "- -3",
+                5 when faulty && Rare(60) => "1e999",
+                6 when expressions && Rare(8) => "2 * 3",
+                7 => "NULL",
+                _ => random.Next(100_000).ToString(CultureInfo.InvariantCulture),
+            },
+            _ => random.Next(6) switch
+            {
+                0 => "TRUE",
+                1 => "FALSE",
+                2 => "NULL",
+                3 when Rare(10) => "/* c */ TRUE",
+                4 when faulty && Rare(100) => "1",
+                _ => "true",
+            },
+        };
+
+        var succeeded = 0;
+        for (var round = 0; round < 16; round++)
+        {
+            (faulty, expressions) = (round % 2 == 1, round % 4 >= 2);
+            var rows = new List<string>();
+            for (var id = 0; id < 250; id++)
+            {
+                var width = faulty && Rare(400) ? 3 : 4;
+                rows.Add("(" + string.Join(", ", Enumerable.Range(0, width).Select(c => Value(c, id + (round * 1000)))) + ")");
+            }
+
+            var text = Insert(rows);
+            var big = await RunAsync(db => db.ExecAsync(text));
+            var small = await RunAsync(async db =>
+            {
+                var session = db.SqlSession();
+                await session.ExecuteAsync("BEGIN");
+                for (var i = 0; i < rows.Count; i += 20)
+                {
+                    await session.ExecuteAsync(Insert(rows.Skip(i).Take(20)));
+                }
+
+                await session.ExecuteAsync("COMMIT");
+            });
+            Assert.Equal(small.Rows, big.Rows);
+            Assert.Equal(small.Error is null, big.Error is null);
+            if (big.Error is null)
+            {
+                Assert.Equal(rows.Count, big.Rows.Count);
+                succeeded++;
+            }
+            else
+            {
+                Assert.Empty(big.Rows);
+            }
+        }
+
+        Assert.InRange(succeeded, 8, 15); // every clean round, and not every faulty one
+    }
+
+    [Fact]
     public Task ExpressionsAndComments_FallBackToTheParser() =>
         AssertSameAsSmallStatementsAsync([.. Rows(300), "(1000, 'x' || 'y', - -2.5, NOT FALSE)", "(1001, /* a comment */ 'z', 1 + 1, TRUE)", "(1002, 'w', -(3), NULL)"]);
 
