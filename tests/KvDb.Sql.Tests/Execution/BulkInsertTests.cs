@@ -36,23 +36,25 @@ public sealed class BulkInsertTests
         return (await db.RowsAsync($"SELECT * FROM {table} ORDER BY 1"), error);
     }
 
+    /// <summary>The rows as one statement per 20 rows, all in one transaction: the same atomicity as one large statement.</summary>
+    private static async Task InsertAsSmallStatementsAsync(KvDatabase db, IReadOnlyList<string> rows, string columns)
+    {
+        var session = db.SqlSession();
+        await session.ExecuteAsync("BEGIN");
+        for (var i = 0; i < rows.Count; i += 20)
+        {
+            await session.ExecuteAsync(Insert(rows.Skip(i).Take(20), columns));
+        }
+
+        await session.ExecuteAsync("COMMIT");
+    }
+
     private static async Task AssertSameAsSmallStatementsAsync(IReadOnlyList<string> rows, string? expectError = null, string columns = "(id, name, score, ok)")
     {
         var text = Insert(rows, columns);
         Assert.True(text.Length > 4096);
         var big = await RunAsync(db => db.ExecAsync(text));
-        var small = await RunAsync(async db =>
-        {
-            // One statement per 20 rows, all in one transaction: the same atomicity as the large statement.
-            var session = db.SqlSession();
-            await session.ExecuteAsync("BEGIN");
-            for (var i = 0; i < rows.Count; i += 20)
-            {
-                await session.ExecuteAsync(Insert(rows.Skip(i).Take(20), columns));
-            }
-
-            await session.ExecuteAsync("COMMIT");
-        });
+        var small = await RunAsync(db => InsertAsSmallStatementsAsync(db, rows, columns));
         Assert.Equal(small.Rows, big.Rows);
         if (expectError is null)
         {
@@ -127,17 +129,7 @@ public sealed class BulkInsertTests
 
             var text = Insert(rows);
             var big = await RunAsync(db => db.ExecAsync(text));
-            var small = await RunAsync(async db =>
-            {
-                var session = db.SqlSession();
-                await session.ExecuteAsync("BEGIN");
-                for (var i = 0; i < rows.Count; i += 20)
-                {
-                    await session.ExecuteAsync(Insert(rows.Skip(i).Take(20)));
-                }
-
-                await session.ExecuteAsync("COMMIT");
-            });
+            var small = await RunAsync(db => InsertAsSmallStatementsAsync(db, rows, "(id, name, score, ok)"));
             Assert.Equal(small.Rows, big.Rows);
             Assert.Equal(small.Error is null, big.Error is null);
             if (big.Error is null)
