@@ -51,11 +51,7 @@ internal static class ItemCodec
     /// <summary>Encodes an attribute map into a new array, validating nesting depth.</summary>
     public static byte[] EncodeAttributes(AttributeMap map)
     {
-        // One scratch writer per thread (encoding never awaits or re-enters), so an item costs one exact-size array;
-        // a writer grown past 64 KiB by a large item is not kept.
-        var writer = t_writer ?? new ArrayBufferWriter<byte>(256);
-        t_writer = null;
-        writer.ResetWrittenCount();
+        var writer = RentWriter();
         WriteVarUInt(writer, (uint)map.Count);
         for (var i = 0; i < map.Count; i++)
         {
@@ -63,6 +59,25 @@ internal static class ItemCodec
             WriteValue(writer, map.ValueAt(i), 1, map.NameAt(i));
         }
 
+        return ReturnWriter(writer);
+    }
+
+    // One scratch writer per thread (encoding never awaits or re-enters), so an item costs one exact-size array; a
+    // writer grown past 64 KiB by a large item is not kept. A writer abandoned by an exception is simply not returned.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_writer;
+
+    private static ArrayBufferWriter<byte> RentWriter()
+    {
+        var writer = t_writer ?? new ArrayBufferWriter<byte>(256);
+        t_writer = null;
+        writer.ResetWrittenCount();
+        return writer;
+    }
+
+    /// <summary>The written bytes as a new array; the writer goes back to the thread.</summary>
+    private static byte[] ReturnWriter(ArrayBufferWriter<byte> writer)
+    {
         var result = writer.WrittenSpan.ToArray();
         if (writer.Capacity <= 64 * 1024)
         {
@@ -72,18 +87,13 @@ internal static class ItemCodec
         return result;
     }
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_writer;
-
     /// <summary>
     /// Encodes the attributes <paramref name="names"/>[i] = <paramref name="values"/>[i] (names distinct: the caller
     /// checked) into a new array, validating nesting depth, without building an <see cref="AttributeMap"/>.
     /// </summary>
     public static byte[] EncodeAttributes(ReadOnlySpan<string> names, ReadOnlySpan<AttributeValue> values)
     {
-        var writer = t_writer ?? new ArrayBufferWriter<byte>(256);
-        t_writer = null;
-        writer.ResetWrittenCount();
+        var writer = RentWriter();
         WriteVarUInt(writer, (uint)names.Length);
         for (var i = 0; i < names.Length; i++)
         {
@@ -91,13 +101,7 @@ internal static class ItemCodec
             WriteValue(writer, values[i], 1, names[i]);
         }
 
-        var result = writer.WrittenSpan.ToArray();
-        if (writer.Capacity <= 64 * 1024)
-        {
-            t_writer = writer;
-        }
-
-        return result;
+        return ReturnWriter(writer);
     }
 
     /// <summary>Encodes one value (for keys in messages and for tests).</summary>

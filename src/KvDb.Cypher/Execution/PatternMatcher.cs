@@ -288,8 +288,7 @@ internal static class PatternMatcher
 
                 break;
             case HashJoinStep join:
-                // In a method of its own: its lambdas capture the row, and a closure over a parameter of StepAsync
-                // would be allocated on every step of every pattern.
+                // In a method of its own, so that its lambdas (which capture the row) stay out of StepAsync's scope.
                 await foreach (var r in HashJoinAsync(plan, index, join, row, used, ctx).ConfigureAwait(false))
                 {
                     yield return r;

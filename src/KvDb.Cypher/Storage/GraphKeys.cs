@@ -21,14 +21,14 @@ internal static class GraphKeys
     public const string PartitionKey = "pk";
     public const string SortKey = "sk";
     public const string NodeSortKey = "#";
-
-    /// <summary>The key of a node's item (one shared value for the constant sort key).</summary>
-    public static ItemKey NodeKey(long id) => new(AttributeValue.FromString(NodePk(id)), s_nodeSortKey);
-
-    private static readonly AttributeValue s_nodeSortKey = AttributeValue.FromString(NodeSortKey);
     public const string NodesIndex = "nodes";
     public const string LabelsIndex = "labels";
     public const string MetaPartition = "#meta";
+
+    private static readonly AttributeValue s_nodeSortKey = AttributeValue.FromString(NodeSortKey);
+
+    /// <summary>The key of a node's item (one shared value for the constant sort key).</summary>
+    public static ItemKey NodeKey(long id) => new(AttributeValue.FromString(NodePk(id)), s_nodeSortKey);
 
     public static string NodePk(long id) => string.Create(17, (ulong)id, static (chars, value) =>
     {

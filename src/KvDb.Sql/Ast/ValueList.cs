@@ -12,8 +12,10 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
     /// <param name="items">The elements.</param>
     public ValueList(IEnumerable<T> items) => _items = [.. items];
 
-    // Takes ownership of an array nobody else holds (no copy).
-    internal ValueList(T[] items, bool owned) => _items = owned ? items : [.. items];
+    private ValueList(T[] items) => _items = items;
+
+    /// <summary>A list over <paramref name="items"/>, which nobody else holds (no copy).</summary>
+    internal static ValueList<T> Own(T[] items) => new(items);
 
     /// <summary>The empty list.</summary>
     public static ValueList<T> Empty { get; } = new([]);

@@ -16,8 +16,8 @@ internal sealed class SqlParameters
     private Dictionary<string, object?>? _named;
     private readonly List<object?> _positional = [];
 
-    // A caller's Dictionary<string, object?> is looked up directly (exact name, then '@name') and copied into the
-    // case-insensitive _named only when a name misses: a prepared statement run many times copies nothing.
+    // A caller's Dictionary<string, object?> is looked up directly by the exact name, and copied into the
+    // case-insensitive, '@'-trimmed _named only when a name misses: a prepared statement run many times copies nothing.
     private Dictionary<string, object?>? _direct;
     private bool _copied;
 

@@ -95,7 +95,7 @@ internal sealed partial class SqlParser
     {
         Expect(TokenKind.LeftParen, "'('");
         var values = _rowScratch ??= [];
-        var start = values.Count; // a row's values may hold a subquery with its own VALUES rows
+        values.Clear(); // VALUES rows do not nest: an expression in a row cannot hold another INSERT
         do
         {
             values.Add(ValuesItem());
@@ -103,9 +103,7 @@ internal sealed partial class SqlParser
         while (Match(TokenKind.Comma));
 
         Expect(TokenKind.RightParen, "')'");
-        var row = new ValueList<SqlExpr>(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values)[start..].ToArray(), owned: true);
-        values.RemoveRange(start, values.Count - start);
-        return row;
+        return ValueList<SqlExpr>.Own([.. values]);
     }
 
     /// <summary>A value of a VALUES row: a literal followed by ',' or ')' directly (as <c>Expr</c> would give it), else an expression.</summary>

@@ -26,41 +26,31 @@ internal sealed partial class SqlParser
         _tokens = Lexer.TokenizePooled(source, out _count);
     }
 
-    /// <summary>Returns the token array to the pool; the parser is not used afterwards.</summary>
-    private void Release() => System.Buffers.ArrayPool<Token>.Shared.Return(_tokens);
-
-    /// <summary>Parses a script of statements separated by ';'.</summary>
-    /// <param name="source">The SQL text.</param>
-    /// <returns>The statements.</returns>
-    public static SqlScript ParseScript(string source)
+    /// <summary>Runs <paramref name="parse"/> on a parser over <paramref name="source"/>, then returns its token array to the pool.</summary>
+    private static T Run<T>(string source, Func<SqlParser, T> parse)
     {
         var parser = new SqlParser(source);
         try
         {
-            return parser.Script();
+            return parse(parser);
         }
         finally
         {
-            parser.Release();
+            System.Buffers.ArrayPool<Token>.Shared.Return(parser._tokens);
         }
     }
+
+    /// <summary>Parses a script of statements separated by ';'.</summary>
+    /// <param name="source">The SQL text.</param>
+    /// <returns>The statements.</returns>
+    public static SqlScript ParseScript(string source) => Run(source, static p => p.Script());
 
     /// <summary>Parses exactly one statement (a trailing ';' is allowed).</summary>
     /// <param name="source">The SQL text.</param>
     /// <returns>The statement.</returns>
     public static SqlStatement ParseStatement(string source)
     {
-        var parser = new SqlParser(source);
-        SqlScript script;
-        try
-        {
-            script = parser.Script();
-        }
-        finally
-        {
-            parser.Release();
-        }
-
+        var script = ParseScript(source);
         if (script.Statements.Count != 1)
         {
             ThrowHelper.Error(SqlErrorCode.Syntax, $"Expected exactly one statement but found {script.Statements.Count}");
@@ -74,8 +64,7 @@ internal sealed partial class SqlParser
     /// <returns>The expression.</returns>
     public static SqlExpr ParseExpression(string source)
     {
-        var parser = new SqlParser(source);
-        try
+        return Run(source, static parser =>
         {
             var expr = parser.Expr();
             if (parser.Peek().Kind != TokenKind.Eof)
@@ -84,11 +73,7 @@ internal sealed partial class SqlParser
             }
 
             return expr;
-        }
-        finally
-        {
-            parser.Release();
-        }
+        });
     }
 
     /// <summary>
