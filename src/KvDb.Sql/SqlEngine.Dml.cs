@@ -118,7 +118,12 @@ public sealed partial class SqlEngine
         var capacity = bulk?.EstimatedRows ?? rowCount;
         var pending = session.Pending;
         var items = pending is null ? null : new List<(ItemKey Key, Item Item)>(capacity);
-        var actions = pending is null ? new List<TransactWriteItem>(capacity) : null;
+        // On a local database the rows go to Core's bulk insert (each row encoded once, straight into its stored
+        // record; no item or action object per row); on other stores (a cluster) they become transaction actions.
+        var local = pending is null ? _database.LocalEngine : null;
+        var bulkInsert = local is null ? null : BeginBulkInsert(local, table.Name, capacity);
+        KvDbException? rejected = null; // the first row Core rejected: later rows are still read (their SQL errors come first)
+        var actions = pending is null && bulkInsert is null ? new List<TransactWriteItem>(capacity) : null;
         var notExists = actions is null ? null : Condition.AttributeNotExists(table.PartitionKey);
         var keys = pending is not null && rowCount > 1 ? new HashSet<ItemKey>(capacity) : null;
         var rowsRead = 0;
@@ -204,14 +209,31 @@ public sealed partial class SqlEngine
                 ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} gives the key {key} twice");
             }
 
-            var item = Item.Encoded(names.AsSpan(0, count), values.AsSpan(0, count));
-            if (actions is not null)
+            if (bulkInsert is not null)
             {
-                actions.Add(new TransactPut(table.Name, item, notExists));
+                if (rejected is null)
+                {
+                    try
+                    {
+                        bulkInsert.Add(names.AsSpan(0, count), values.AsSpan(0, count));
+                    }
+                    catch (KvDbException ex) when (ex is not SqlException)
+                    {
+                        rejected = ex;
+                    }
+                }
             }
             else
             {
-                items!.Add((key, item));
+                var item = Item.Encoded(names.AsSpan(0, count), values.AsSpan(0, count));
+                if (actions is not null)
+                {
+                    actions.Add(new TransactPut(table.Name, item, notExists));
+                }
+                else
+                {
+                    items!.Add((key, item));
+                }
             }
 
             rowsRead++;
@@ -236,6 +258,10 @@ public sealed partial class SqlEngine
                 pending.Set(table.Name, table.PartitionKey, key, null, item);
             }
         }
+        else if (bulkInsert is not null)
+        {
+            await CommitAsync(bulkInsert, table.Name, rejected, ct).ConfigureAwait(false);
+        }
         else
         {
             try
@@ -254,6 +280,48 @@ public sealed partial class SqlEngine
         }
 
         return rowsRead;
+    }
+
+    private static Engine.BulkInsert BeginBulkInsert(Engine.KvEngine engine, string table, int capacity)
+    {
+        try
+        {
+            return engine.BeginBulkInsert(table, capacity);
+        }
+        catch (KvDbException ex) when (ex is not SqlException)
+        {
+            throw new SqlException(SqlErrorCode.WriteFailed, $"INSERT on {table} failed: {ex.Message}; nothing was changed");
+        }
+    }
+
+    /// <summary>
+    /// Commits an INSERT's rows through Core's bulk insert, with the messages of the transaction path: a row Core
+    /// rejected while it was added (<paramref name="rejected"/>) is reported after any repeated key among the rows
+    /// before it, as Core's transaction validates its actions in order.
+    /// </summary>
+    private static async ValueTask CommitAsync(Engine.BulkInsert bulk, string table, KvDbException? rejected, CancellationToken ct)
+    {
+        Engine.BulkInsertResult result;
+        try
+        {
+            result = rejected is null ? await bulk.CommitAsync(ct).ConfigureAwait(false)
+                : bulk.FindRepeatedRow() is var row and >= 0 ? new(Engine.BulkInsertFailure.KeyRepeated, row)
+                : throw rejected;
+        }
+        catch (KvDbException ex) when (ex is not SqlException)
+        {
+            throw new SqlException(SqlErrorCode.WriteFailed, $"INSERT on {table} failed: {ex.Message}; nothing was changed");
+        }
+
+        switch (result.Failure)
+        {
+            case Engine.BulkInsertFailure.KeyRepeated:
+                ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table} gives the key {bulk.KeyAt(result.Row)} twice");
+                break;
+            case Engine.BulkInsertFailure.KeyExists:
+                ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table} failed: duplicate key {bulk.KeyAt(result.Row)}; nothing was changed");
+                break;
+        }
     }
 
     private static bool Contains(IReadOnlyList<string> names, string name)

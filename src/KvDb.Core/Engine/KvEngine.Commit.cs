@@ -4,8 +4,11 @@ using KvDb.Wal;
 
 namespace KvDb.Engine;
 
-/// <summary>One item change prepared under the partition's stripe lock, ready to be logged and applied.</summary>
-internal sealed class Mutation
+/// <summary>
+/// One item change prepared under the partition's stripe lock, ready to be logged and applied. A struct: a commit
+/// holds its changes in one array (a 100k-row INSERT is one array, not 100k objects that live until it is applied).
+/// </summary>
+internal struct Mutation
 {
     public required TableStore Table;
     public required byte[] Pk;
@@ -125,7 +128,7 @@ internal sealed partial class KvEngine
     }
 
     /// <summary>Applies one mutation to the table and its indexes (also used by recovery).</summary>
-    private void Apply(Mutation m)
+    private void Apply(in Mutation m)
     {
         if (m.NewRecord is not null)
         {

@@ -31,36 +31,10 @@ internal sealed partial class KvEngine
     };
 
     /// <summary>The distinct lock stripes of the prepared actions, in ascending order (the global lock order).</summary>
-    private static int[] StripesOf((TableStore Table, byte[] Pk, byte[]? Sk, int Hash)[] prepared)
-    {
-        if (prepared.Length == 1)
-        {
-            return [StripedLocks.StripeOf(prepared[0].Table.Id, prepared[0].Hash)];
-        }
-
-        var marked = new bool[StripedLocks.Count];
-        var count = 0;
-        foreach (var p in prepared)
-        {
-            ref var mark = ref marked[StripedLocks.StripeOf(p.Table.Id, p.Hash)];
-            if (!mark)
-            {
-                mark = true;
-                count++;
-            }
-        }
-
-        var stripes = new int[count];
-        for (int s = 0, n = 0; n < count; s++)
-        {
-            if (marked[s])
-            {
-                stripes[n++] = s;
-            }
-        }
-
-        return stripes;
-    }
+    private static int[] StripesOf((TableStore Table, byte[] Pk, byte[]? Sk, int Hash)[] prepared) =>
+        prepared.Length == 1
+            ? [StripedLocks.StripeOf(prepared[0].Table.Id, prepared[0].Hash)]
+            : StripedLocks.Ordered(prepared.Length, i => StripedLocks.StripeOf(prepared[i].Table.Id, prepared[i].Hash));
 
     public async ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, TransactWriteOptions options, CancellationToken cancellationToken = default)
     {

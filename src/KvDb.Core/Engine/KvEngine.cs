@@ -246,7 +246,7 @@ internal sealed partial class KvEngine : IKvStore
 
     internal const int MaxItemSize = 400 * 1024;
 
-    private static void CheckItemSize(TableStore table, Item item, byte[] pk)
+    internal static void CheckItemSize(TableStore table, Item item, byte[] pk)
     {
         // The binary form is never smaller than DynamoDB's size measure (every name, value and element costs at
         // least as many bytes), so small items need no walk.

@@ -25,5 +25,32 @@ internal sealed class StripedLocks
     public static int StripeOf(int tableId, int partitionHash) =>
         (int)((uint)(partitionHash ^ (tableId * -1640531535)) & (StripeCount - 1));
 
+    /// <summary>The distinct stripes of <paramref name="count"/> writes, <paramref name="stripeOf"/>(i) each, in ascending order (the global lock order).</summary>
+    public static int[] Ordered(int count, Func<int, int> stripeOf)
+    {
+        var marked = new bool[StripeCount];
+        var distinct = 0;
+        for (var i = 0; i < count; i++)
+        {
+            ref var mark = ref marked[stripeOf(i)];
+            if (!mark)
+            {
+                mark = true;
+                distinct++;
+            }
+        }
+
+        var stripes = new int[distinct];
+        for (int s = 0, n = 0; n < distinct; s++)
+        {
+            if (marked[s])
+            {
+                stripes[n++] = s;
+            }
+        }
+
+        return stripes;
+    }
+
     public SemaphoreSlim this[int stripe] => _stripes[stripe];
 }

@@ -126,6 +126,15 @@ internal sealed class HashTable<TKeys>
         return null;
     }
 
+    /// <summary>Grows the table once so that <paramref name="additional"/> more leaves fit without a resize (a bulk insert).</summary>
+    public void EnsureCapacity(int additional)
+    {
+        if ((long)(_used + additional) * 4 > (long)_arrays.Slots.Length * 3)
+        {
+            Resize(Count + additional);
+        }
+    }
+
     public object? Remove(ReadOnlySpan<byte> key, ReadOnlySpan<byte> key2, int hash)
     {
         var arrays = _arrays;

@@ -207,6 +207,22 @@ internal sealed class TableStore
         return old;
     }
 
+    /// <summary>Makes room in the hash indexes for <paramref name="additional"/> more items at once, so a bulk insert does not resize them step by step.</summary>
+    public void Reserve(int additional)
+    {
+        lock (_structureLock)
+        {
+            if (_items is null)
+            {
+                _hash.EnsureCapacity(additional); // one leaf per item
+            }
+            else if (!_itemIndexSuspended)
+            {
+                _items.EnsureCapacity(additional); // partitions may be shared: only the item index grows by one per item
+            }
+        }
+    }
+
     /// <summary>Removes the record with the key; returns it, or null when absent.</summary>
     public byte[]? Delete(byte[] pk, int hash, ReadOnlySpan<byte> sk)
     {

@@ -19,6 +19,39 @@ public sealed class StatementAtomicityTests
     }
 
     [Fact]
+    public async Task Insert_DuplicateOfAStoredRow_NamesItsKey()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync("CREATE TABLE t (id STRING, v NUMBER, PRIMARY KEY (id)); INSERT INTO t (id, v) VALUES ('b', 1)");
+        var ex = await Assert.ThrowsAsync<SqlException>(() => db.ExecAsync("INSERT INTO t (v, id) VALUES (1, 'a'), (2, 'b'), (3, 'c')"));
+        Assert.Equal("INSERT INTO t failed: duplicate key (\"b\"); nothing was changed", ex.Message);
+        Assert.Equal(["b|1"], await db.RowsAsync("SELECT id, v FROM t"));
+    }
+
+    [Fact]
+    public async Task Insert_RowsCoreRejects_ReportedInRowOrderAfterRepeatedKeys()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync("CREATE TABLE t (id STRING, v NUMBER, PRIMARY KEY (id))");
+
+        // Row 2 repeats row 1 before row 3's empty key (which Core rejects): the repeat is reported.
+        var repeated = await Assert.ThrowsAsync<SqlException>(() => db.ExecAsync("INSERT INTO t (id, v) VALUES ('a', 1), ('a', 2), ('', 3)"));
+        Assert.Equal("INSERT INTO t gives the key (\"a\") twice", repeated.Message);
+
+        // Row 2's empty key comes before the repeat in row 3: Core's message for row 2.
+        var empty = await Assert.ThrowsAsync<SqlException>(() => db.ExecAsync("INSERT INTO t (id, v) VALUES ('a', 1), ('', 2), ('a', 3)"));
+        Assert.Equal(SqlErrorCode.WriteFailed, empty.SqlCode);
+        Assert.StartsWith("INSERT on t failed: ", empty.Message, StringComparison.Ordinal);
+        Assert.Contains("empty", empty.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.EndsWith("; nothing was changed", empty.Message, StringComparison.Ordinal);
+
+        // A later row's SQL error still comes first (it is found while the rows are read).
+        var type = await Assert.ThrowsAsync<SqlException>(() => db.ExecAsync("INSERT INTO t (id, v) VALUES ('', 1), ('b', 'x')"));
+        Assert.Equal(SqlErrorCode.TypeMismatch, type.SqlCode);
+        Assert.Equal(["0"], await db.RowsAsync("SELECT COUNT(*) FROM t"));
+    }
+
+    [Fact]
     public async Task InsertSelect_And_Update_1000Rows_ApplyFully()
     {
         await using var db = KvDatabase.OpenInMemory();

@@ -1,0 +1,196 @@
+using KvDb.Storage;
+using KvDb.Wal;
+
+namespace KvDb.Engine;
+
+/// <summary>How a <see cref="BulkInsert"/> ended.</summary>
+internal enum BulkInsertFailure
+{
+    /// <summary>Every row was inserted.</summary>
+    None,
+
+    /// <summary>The row's key is already stored (and visible); nothing was inserted.</summary>
+    KeyExists,
+
+    /// <summary>The row's key is the key of an earlier row of the same insert; nothing was inserted.</summary>
+    KeyRepeated,
+}
+
+/// <summary>The outcome of <see cref="BulkInsert.CommitAsync"/>: success, or the first failing row (in row order).</summary>
+internal readonly record struct BulkInsertResult(BulkInsertFailure Failure, int Row)
+{
+    public bool Succeeded => Failure == BulkInsertFailure.None;
+}
+
+/// <summary>
+/// New items for one table, added row by row and then inserted as one atomic change in which every key must be new
+/// (a transaction of puts conditioned on <c>attribute_not_exists</c> of the partition key, with distinct keys): the
+/// bulk path of SQL's INSERT on a local database. Each row is validated and encoded once, straight into its stored
+/// record, when it is added; until the commit a row costs its encoded key, its record and a few array slots, with no
+/// item, action or mutation object per row, and the table's hash indexes are grown once. Logging, index upkeep and
+/// the change feed are those of every other commit.
+/// </summary>
+/// <remarks>Not thread-safe: one writer adds the rows, then commits once.</remarks>
+internal sealed class BulkInsert
+{
+    // A record this close to the item size limit gets the exact DynamoDB size measure (the record leaves out the key
+    // attributes' names, so its length alone does not bound the measure).
+    private const int SizeSlack = 4096;
+
+    private readonly KvEngine _engine;
+    private readonly TableStore _table;
+    private byte[][] _pks;
+    private byte[]?[] _sks;
+    private byte[][] _records;
+    private int[] _hashes;
+    private bool _committed;
+
+    internal BulkInsert(KvEngine engine, TableStore table, int capacity)
+    {
+        _engine = engine;
+        _table = table;
+        capacity = Math.Clamp(capacity, 4, TransactWriteOptions.Unbounded);
+        _pks = new byte[capacity][];
+        _sks = table.HasSortKey ? new byte[capacity][] : [];
+        _records = new byte[capacity][];
+        _hashes = new int[capacity];
+    }
+
+    /// <summary>The rows added so far.</summary>
+    public int Count { get; private set; }
+
+    internal TableStore Table => _table;
+
+    /// <summary>
+    /// Adds the item <paramref name="names"/>[i] = <paramref name="values"/>[i] (names distinct: the caller checked).
+    /// Throws <see cref="KvDbException"/> when its key attributes are missing or invalid or it is too large; then the
+    /// row is not added, and nothing is stored until <see cref="CommitAsync"/>.
+    /// </summary>
+    public void Add(ReadOnlySpan<string> names, ReadOnlySpan<AttributeValue> values)
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This bulk insert was already committed.");
+        }
+
+        if (Count == TransactWriteOptions.Unbounded)
+        {
+            throw new KvDbException(KvErrorCode.LimitExceeded,
+                $"Table \"{_table.Name}\": one bulk insert holds at most {TransactWriteOptions.Unbounded} items.");
+        }
+
+        var layout = _table.Layout!;
+        var pkName = layout.PartitionKey.Name;
+        var skName = layout.SortKey?.Name;
+        AttributeValue? pkValue = null;
+        AttributeValue? skValue = null;
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (string.Equals(names[i], pkName, StringComparison.Ordinal))
+            {
+                pkValue = values[i];
+            }
+            else if (skName is not null && string.Equals(names[i], skName, StringComparison.Ordinal))
+            {
+                skValue = values[i];
+            }
+        }
+
+        var schema = _table.Schema;
+        var pk = KeyCodec.Encode(pkValue, schema.PartitionKey, true, schema.Name);
+        var sk = schema.SortKey is null ? null : KeyCodec.Encode(skValue, schema.SortKey, false, schema.Name);
+        var record = ItemCodec.BuildRecord(sk ?? pk, sk is null ? null : pk, names, values, pkName, skName);
+        if (record.Length > KvEngine.MaxItemSize - SizeSlack)
+        {
+            KvEngine.CheckItemSize(_table, Item.Encoded(names, values), pk);
+        }
+
+        if (Count == _records.Length)
+        {
+            var grown = (int)Math.Min(2L * Count, TransactWriteOptions.Unbounded);
+            Array.Resize(ref _pks, grown);
+            Array.Resize(ref _records, grown);
+            Array.Resize(ref _hashes, grown);
+            if (sk is not null)
+            {
+                Array.Resize(ref _sks, grown);
+            }
+        }
+
+        _pks[Count] = pk;
+        if (sk is not null)
+        {
+            _sks[Count] = sk;
+        }
+
+        _records[Count] = record;
+        _hashes[Count] = HashIndex.Hash(pk);
+        Count++;
+    }
+
+    /// <summary>The key of row <paramref name="row"/> (for messages).</summary>
+    public ItemKey KeyAt(int row) => _table.KeyOf(_pks[row], _records[row]);
+
+    /// <summary>
+    /// The first row (in row order) whose key equals an earlier row's key, or -1. Uses one array of slots, not a
+    /// set entry per row.
+    /// </summary>
+    public int FindRepeatedRow()
+    {
+        var size = 16;
+        while (size < 2L * Count)
+        {
+            size *= 2;
+        }
+
+        var slots = new int[size]; // row + 1; 0 = free
+        var mask = size - 1;
+        for (var row = 0; row < Count; row++)
+        {
+            var sk = _table.HasSortKey ? _sks[row] : null;
+            var hash = sk is null ? _hashes[row] : HashIndex.Hash(_pks[row], sk);
+            var i = hash & mask;
+            while (slots[i] != 0)
+            {
+                var other = slots[i] - 1;
+                if (_pks[other].AsSpan().SequenceEqual(_pks[row]) && (sk is null || _sks[other].AsSpan().SequenceEqual(sk)))
+                {
+                    return row;
+                }
+
+                i = (i + 1) & mask;
+            }
+
+            slots[i] = row + 1;
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Inserts every row as one atomic change, or none: when a key repeats an earlier row's or is already stored,
+    /// the result names the first such row and nothing changes. Can be called once.
+    /// </summary>
+    public ValueTask<BulkInsertResult> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This bulk insert was already committed.");
+        }
+
+        _committed = true;
+        return _engine.CommitBulkInsertAsync(this, cancellationToken);
+    }
+
+    /// <summary>The mutation of row <paramref name="row"/> replacing <paramref name="physical"/> (an expired record, or null).</summary>
+    internal Mutation MutationAt(int row, byte[]? physical) => new()
+    {
+        Table = _table, Pk = _pks[row], Sk = _table.HasSortKey ? _sks[row] : null, Hash = _hashes[row], Kind = ChangeKind.Put,
+        NewRecord = _records[row], OldRecord = physical,
+    };
+
+    /// <summary>The stored record under row <paramref name="row"/>'s key, expired or not (the caller holds its stripe).</summary>
+    internal byte[]? PhysicalAt(int row) => _table.GetRecordFast(_pks[row], _table.HasSortKey ? _sks[row] : default);
+
+    internal int HashAt(int row) => _hashes[row];
+}
