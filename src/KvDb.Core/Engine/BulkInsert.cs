@@ -26,9 +26,9 @@ internal readonly record struct BulkInsertResult(BulkInsertFailure Failure, int 
 /// New items for one table, added row by row and then inserted as one atomic change in which every key must be new
 /// (a transaction of puts conditioned on <c>attribute_not_exists</c> of the partition key, with distinct keys): the
 /// bulk path of SQL's INSERT on a local database. Each row is validated and encoded once, straight into its stored
-/// record, when it is added; until the commit a row costs its encoded key, its record and a few array slots, with no
-/// item, action or mutation object per row, and the table's hash indexes are grown once. Logging, index upkeep and
-/// the change feed are those of every other commit.
+/// record, when it is added; a row then costs that one array (its keys are read back from the record's header) and a
+/// few array slots: no item, action or mutation object per row, no separate key array, and the table's hash indexes
+/// are grown once. Logging, index upkeep and the change feed are those of every other commit.
 /// </summary>
 /// <remarks>Not thread-safe: one writer adds the rows, then commits once.</remarks>
 internal sealed class BulkInsert
@@ -39,8 +39,6 @@ internal sealed class BulkInsert
 
     private readonly KvEngine _engine;
     private readonly TableStore _table;
-    private byte[][] _pks;
-    private byte[]?[] _sks;
     private byte[][] _records;
     private int[] _hashes;
     private bool _committed;
@@ -50,8 +48,6 @@ internal sealed class BulkInsert
         _engine = engine;
         _table = table;
         capacity = Math.Clamp(capacity, 4, TransactWriteOptions.Unbounded);
-        _pks = new byte[capacity][];
-        _sks = table.HasSortKey ? new byte[capacity][] : [];
         _records = new byte[capacity][];
         _hashes = new int[capacity];
     }
@@ -108,19 +104,8 @@ internal sealed class BulkInsert
         if (Count == _records.Length)
         {
             var grown = (int)Math.Min(2L * Count, TransactWriteOptions.Unbounded);
-            Array.Resize(ref _pks, grown);
             Array.Resize(ref _records, grown);
             Array.Resize(ref _hashes, grown);
-            if (sk is not null)
-            {
-                Array.Resize(ref _sks, grown);
-            }
-        }
-
-        _pks[Count] = pk;
-        if (sk is not null)
-        {
-            _sks[Count] = sk;
         }
 
         _records[Count] = record;
@@ -129,7 +114,12 @@ internal sealed class BulkInsert
     }
 
     /// <summary>The key of row <paramref name="row"/> (for messages).</summary>
-    public ItemKey KeyAt(int row) => _table.KeyOf(_pks[row], _records[row]);
+    public ItemKey KeyAt(int row) => _table.KeyOf(ItemCodec.RecordPartitionKey(_records[row]).ToArray(), _records[row]);
+
+    // The encoded keys of a row, read from its record's header: sk is the record key in a table with a sort key.
+    private ReadOnlySpan<byte> PkAt(int row) => ItemCodec.RecordPartitionKey(_records[row]);
+
+    private ReadOnlySpan<byte> SkAt(int row) => _table.HasSortKey ? ItemCodec.RecordKey(_records[row]) : default;
 
     /// <summary>
     /// The first row (in row order) whose key equals an earlier row's key, or -1. Uses one array of slots, not a
@@ -147,13 +137,12 @@ internal sealed class BulkInsert
         var mask = size - 1;
         for (var row = 0; row < Count; row++)
         {
-            var sk = _table.HasSortKey ? _sks[row] : null;
-            var hash = sk is null ? _hashes[row] : HashIndex.Hash(_pks[row], sk);
+            var hash = _table.HasSortKey ? HashIndex.Hash(PkAt(row), SkAt(row)) : _hashes[row];
             var i = hash & mask;
             while (slots[i] != 0)
             {
                 var other = slots[i] - 1;
-                if (_pks[other].AsSpan().SequenceEqual(_pks[row]) && (sk is null || _sks[other].AsSpan().SequenceEqual(sk)))
+                if (_hashes[other] == _hashes[row] && PkAt(other).SequenceEqual(PkAt(row)) && SkAt(other).SequenceEqual(SkAt(row)))
                 {
                     return row;
                 }
@@ -185,12 +174,12 @@ internal sealed class BulkInsert
     /// <summary>The mutation of row <paramref name="row"/> replacing <paramref name="physical"/> (an expired record, or null).</summary>
     internal Mutation MutationAt(int row, byte[]? physical) => new()
     {
-        Table = _table, Pk = _pks[row], Sk = _table.HasSortKey ? _sks[row] : null, Hash = _hashes[row], Kind = ChangeKind.Put,
+        Table = _table, Pk = null, Sk = null, Hash = _hashes[row], Kind = ChangeKind.Put, // keys read from the record
         NewRecord = _records[row], OldRecord = physical,
     };
 
     /// <summary>The stored record under row <paramref name="row"/>'s key, expired or not (the caller holds its stripe).</summary>
-    internal byte[]? PhysicalAt(int row) => _table.GetRecordFast(_pks[row], _table.HasSortKey ? _sks[row] : default);
+    internal byte[]? PhysicalAt(int row) => _table.GetRecordFast(PkAt(row), SkAt(row));
 
     internal int HashAt(int row) => _hashes[row];
 }

@@ -142,7 +142,7 @@ internal sealed class ChangeFeed
         _ => ChangeType.Expire,
     };
 
-    public static ChangeRecord ToRecord(long sequence, string tableName, TableSchema schema, ChangeKind kind, byte[] pk, byte[]? oldRecord, byte[]? newRecord)
+    public static ChangeRecord ToRecord(long sequence, string tableName, TableSchema schema, ChangeKind kind, ReadOnlySpan<byte> pk, byte[]? oldRecord, byte[]? newRecord)
     {
         var layout = new ItemLayout(schema);
         var any = newRecord ?? oldRecord!;

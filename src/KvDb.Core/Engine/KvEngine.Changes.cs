@@ -41,7 +41,7 @@ internal sealed partial class KvEngine
                     }
 
                     var m = entry.Mutations[i];
-                    yield return ChangeFeed.ToRecord(sequence, NameOf(m.Table.Id), m.Table.Schema, m.Kind, m.Pk, m.OldRecord, m.NewRecord);
+                    yield return ChangeFeed.ToRecord(sequence, NameOf(m.Table.Id), m.Table.Schema, m.Kind, m.PartitionKey, m.OldRecord, m.NewRecord);
                 }
             }
 

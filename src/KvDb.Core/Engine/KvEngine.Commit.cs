@@ -11,12 +11,18 @@ namespace KvDb.Engine;
 internal struct Mutation
 {
     public required TableStore Table;
-    public required byte[] Pk;
+    public required byte[]? Pk; // null: the partition key is read from NewRecord (a bulk insert keeps no copy of its own)
     public required byte[]? Sk;
     public required int Hash;
     public required ChangeKind Kind;
     public byte[]? NewRecord;  // null for deletes
     public byte[]? OldRecord;  // null when the item did not exist
+
+    /// <summary>The encoded partition key.</summary>
+    public readonly ReadOnlySpan<byte> PartitionKey => Pk ?? ItemCodec.RecordPartitionKey(NewRecord!);
+
+    /// <summary>The encoded partition key as an array of its own (a copy only when <see cref="Pk"/> is null).</summary>
+    public readonly byte[] PartitionKeyArray => Pk ?? ItemCodec.RecordPartitionKey(NewRecord!).ToArray();
 }
 
 internal sealed partial class KvEngine
@@ -81,7 +87,7 @@ internal sealed partial class KvEngine
                 for (var i = 0; i < mutations.Length; i++)
                 {
                     var m = mutations[i];
-                    changes[i] = new WalChange(m.Table.Id, m.Kind, m.Pk, m.Sk, m.NewRecord, m.OldRecord);
+                    changes[i] = new WalChange(m.Table.Id, m.Kind, m.PartitionKeyArray, m.Sk, m.NewRecord, m.OldRecord);
                 }
 
                 sequence = _wal.Append(WalRecordType.Commit, mutations.Length, b => WalRecord.WriteCommitBody(b, changes), out var batch);
@@ -99,7 +105,7 @@ internal sealed partial class KvEngine
             long bytes = 24;
             foreach (var m in mutations)
             {
-                bytes += 16 + m.Pk.Length + (m.Sk?.Length ?? 0) + (m.NewRecord?.Length ?? 0) + (m.OldRecord?.Length ?? 0);
+                bytes += 16 + m.PartitionKey.Length + (m.Sk?.Length ?? 0) + (m.NewRecord?.Length ?? 0) + (m.OldRecord?.Length ?? 0);
             }
 
             Interlocked.Add(ref _logBytesSinceCheckpoint, bytes);
@@ -136,12 +142,12 @@ internal sealed partial class KvEngine
         }
         else
         {
-            m.Table.Delete(m.Pk, m.Hash, m.Sk ?? m.Pk);
+            m.Table.Delete(m.Pk!, m.Hash, m.Sk ?? m.Pk);
         }
 
         if (m.Table.Indexes.Count > 0)
         {
-            MaintainIndexes(m.Table, m.Pk, m.OldRecord, m.NewRecord);
+            MaintainIndexes(m.Table, m.PartitionKeyArray, m.OldRecord, m.NewRecord);
         }
     }
 

@@ -156,9 +156,13 @@ internal sealed class TableStore
 
     // ------------------------------------------------------------------ writes (partition stripe lock held)
 
-    /// <summary>Stores a record (keyed by sk, or by pk for tables without a sort key); returns the replaced record.</summary>
-    public byte[]? Put(byte[] pk, int hash, byte[] record)
+    /// <summary>
+    /// Stores a record (keyed by sk, or by pk for tables without a sort key); returns the replaced record.
+    /// <paramref name="pkArray"/> is the encoded partition key, or null to read it from the record.
+    /// </summary>
+    public byte[]? Put(byte[]? pkArray, int hash, byte[] record)
     {
+        var pk = pkArray ?? ItemCodec.RecordPartitionKey(record);
         byte[]? old;
         if (!HasSortKey)
         {
@@ -173,7 +177,7 @@ internal sealed class TableStore
             var partition = (Partition?)_hash.Get(pk, hash);
             if (partition is null)
             {
-                partition = new Partition(pk);
+                partition = new Partition(pkArray ?? pk.ToArray());
                 partition.Items.Set(record);
                 lock (_structureLock)
                 {
