@@ -14,6 +14,11 @@ public sealed class AttributeValue : IEquatable<AttributeValue>
     private static readonly AttributeValue s_false = new(AttributeKind.Bool, null, default, false);
     private static readonly AttributeValue s_null = new(AttributeKind.Null, null, default, false);
 
+    // Values are immutable, so the integers 0 .. 1023 (counts, flags, small scores, list indexes) are shared: decoding
+    // or parsing them allocates nothing. A race fills a slot twice with equal values, which is harmless.
+    private const int SmallNumberCount = 1024;
+    private static readonly AttributeValue?[] s_smallNumbers = new AttributeValue?[SmallNumberCount];
+
     // Payload by kind: String -> string; Binary -> byte[]; List -> AttributeValue[]; Map -> AttributeMap;
     // StringSet -> string[]; NumberSet -> KvNumber[]; BinarySet -> byte[][]. Number uses _number, Bool uses _bool.
     private readonly object? _ref;
@@ -48,7 +53,11 @@ public sealed class AttributeValue : IEquatable<AttributeValue>
     }
 
     /// <summary>An N value.</summary>
-    public static AttributeValue FromNumber(KvNumber value) => new(AttributeKind.Number, null, value, false);
+    public static AttributeValue FromNumber(KvNumber value) =>
+        value.TryGetSmallInteger(out var small) && small < SmallNumberCount
+            ? s_smallNumbers[small] ??= new(AttributeKind.Number, null, value, false)
+            : new(AttributeKind.Number, null, value, false);
+
 
     /// <summary>An N value parsed from text (throws <see cref="KvDbException"/> with <see cref="KvErrorCode.InvalidNumber"/>).</summary>
     public static AttributeValue FromNumber(string text) => FromNumber(KvNumber.Parse(text));

@@ -85,6 +85,19 @@ public readonly partial struct KvNumber : IEquatable<KvNumber>, IComparable<KvNu
     /// <summary>The significant digits without trailing zeros (0 for zero).</summary>
     internal UInt128 Coefficient => _coefficient;
 
+    /// <summary>The value when it is an integer from 0 to 9,999 (read from the fields, no division); otherwise false.</summary>
+    internal bool TryGetSmallInteger(out int value)
+    {
+        if (_negative || _exponent < 0 || _precision + _exponent > 4)
+        {
+            value = 0;
+            return false;
+        }
+
+        value = (int)(uint)_coefficient * (int)(uint)s_pow10[_exponent];
+        return true;
+    }
+
     /// <summary>The power of ten the coefficient is scaled by: value = ±coefficient × 10^exponent (0 for zero).</summary>
     internal int Exponent => _exponent;
 

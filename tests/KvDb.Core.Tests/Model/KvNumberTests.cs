@@ -872,4 +872,27 @@ public sealed class KvNumberTests
             "Rounding " + Max + " to -126 decimal places overflows the supported range",
             Invalid(() => N(Max).Round(-126)));
     }
+
+    [Fact]
+    public void FromNumber_SharesTheIntegers0To1023_AndKeepsEveryOtherValueExact()
+    {
+        // Any spelling of a small integer gives the one shared value; it reads back as that integer.
+        Assert.Same(AttributeValue.FromNumber(10), AttributeValue.FromNumber("1E1"));
+        Assert.Same(AttributeValue.FromNumber(0), AttributeValue.FromNumber("-0.00"));
+        Assert.Same(AttributeValue.FromNumber(1023), AttributeValue.FromNumber(N("1023.0")));
+        Assert.NotSame(AttributeValue.FromNumber(1024), AttributeValue.FromNumber(1024));
+        Assert.NotSame(AttributeValue.FromNumber(-1), AttributeValue.FromNumber(-1));
+        for (var i = -20; i < 10_050; i++)
+        {
+            var text = i.ToString(CultureInfo.InvariantCulture);
+            var value = AttributeValue.FromNumber(i);
+            Assert.Equal(i, value.AsNumber().ToInt64());
+            Assert.Equal(text, value.AsNumber().ToString());
+            Assert.Equal(AttributeValue.FromNumber(text), value);
+        }
+
+        Assert.Equal("0.5", AttributeValue.FromNumber(N("0.5")).AsNumber().ToString());
+        Assert.Equal("1000.5", AttributeValue.FromNumber(N("1000.5")).AsNumber().ToString());
+        Assert.Equal("10000", AttributeValue.FromNumber(N("1E4")).AsNumber().ToString());
+    }
 }
