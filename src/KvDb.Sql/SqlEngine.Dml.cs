@@ -117,7 +117,10 @@ public sealed partial class SqlEngine
         // which would merge a repeated key, so repeats are caught here.
         var capacity = bulk?.EstimatedRows ?? rowCount;
         var pending = session.Pending;
-        var items = pending is null ? null : new List<(ItemKey Key, Item Item)>(capacity);
+        // Inside a transaction: the rows, checked and added to the pending writes after the loop (one row, the
+        // prepared form, is kept in a local instead of a list).
+        var items = pending is null || rowCount <= 1 ? null : new List<(ItemKey Key, Item Item)>(capacity);
+        (ItemKey Key, Item Item)? single = null;
         // On a local database the rows go to Core's bulk insert (each row encoded once, straight into its stored
         // record; no item or action object per row); on other stores (a cluster) they become transaction actions.
         var local = pending is null ? _database.LocalEngine : null;
@@ -130,7 +133,9 @@ public sealed partial class SqlEngine
 
         // Per column, once: its declared type and whether it is a key; then per row its attributes, encoded straight
         // into the item (names are distinct: checked above), and its key from the row's own values.
-        var types = new SqlType[columns.Count];
+        var offset = generated ? 1 : 0;
+        var arrays = RowArrays.Rent(columns.Count, columns.Count + offset);
+        var types = arrays.Types;
         var pkColumn = -1;
         var skColumn = -1;
         for (var c = 0; c < columns.Count; c++)
@@ -140,10 +145,9 @@ public sealed partial class SqlEngine
             skColumn = table.SortKey is not null && string.Equals(columns[c], table.SortKey, StringComparison.Ordinal) ? c : skColumn;
         }
 
-        var offset = generated ? 1 : 0;
-        var names = new string[columns.Count + offset];
-        var values = new AttributeValue[columns.Count + offset];
-        var scratch = simple || bulk is not null ? new AttributeValue?[columns.Count] : null;
+        var names = arrays.Names;
+        var values = arrays.Values;
+        var scratch = simple || bulk is not null ? arrays.Row : null;
         for (var r = 0; r < rowCount; r++)
         {
             AttributeValue?[] row;
@@ -232,29 +236,42 @@ public sealed partial class SqlEngine
                 }
                 else
                 {
-                    items!.Add((key, item));
+                    if (items is not null)
+                    {
+                        items.Add((key, item));
+                    }
+                    else
+                    {
+                        single = (key, item);
+                    }
                 }
             }
 
             rowsRead++;
         }
 
+        RowArrays.Return(arrays); // no await since the rent: no other statement on this thread used them meanwhile
         if (pending is not null)
         {
             // Inside a transaction: the rows join the pending writes; a key that exists (pending or stored) is an error now.
-            foreach (var (key, item) in items!)
+            var count = items?.Count ?? (single is null ? 0 : 1);
+            for (var i = 0; i < count; i++)
             {
+                var (key, _) = items is null ? single!.Value : items[i];
                 var exists = pending.TryGet(table.Name, key, out var current)
                     ? current is not null
-                    : await Store.GetItemAsync(new GetItemRequest(table.Name, key), ct).ConfigureAwait(false) is not null;
+                    : _database.LocalEngine is { } engine
+                        ? engine.GetItem(table.Name, key) is not null
+                        : await Store.GetItemAsync(new GetItemRequest(table.Name, key), ct).ConfigureAwait(false) is not null;
                 if (exists)
                 {
                     ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table.Name} failed: duplicate key {key}; the transaction was rolled back");
                 }
             }
 
-            foreach (var (key, item) in items)
+            for (var i = 0; i < count; i++)
             {
+                var (key, item) = items is null ? single!.Value : items[i];
                 pending.Set(table.Name, table.PartitionKey, key, null, item);
             }
         }
@@ -321,6 +338,42 @@ public sealed partial class SqlEngine
             case Engine.BulkInsertFailure.KeyExists:
                 ThrowHelper.Error(SqlErrorCode.WriteFailed, $"INSERT INTO {table} failed: duplicate key {bulk.KeyAt(result.Row)}; nothing was changed");
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The per-row scratch arrays of <see cref="InsertAsync"/>'s row loop (column types, item names and values, one
+    /// row's values), kept per thread for the next INSERT of the same shape: a stream of single-row INSERTs (the
+    /// prepared form) does not allocate four arrays per statement. The loop never awaits, so the arrays are taken and
+    /// given back on one thread; an exception leaves them untaken.
+    /// </summary>
+    private sealed class RowArrays(int columns, int width)
+    {
+        [ThreadStatic]
+        private static RowArrays? t_cached;
+
+        public readonly SqlType[] Types = new SqlType[columns];
+        public readonly string[] Names = new string[width];
+        public readonly AttributeValue[] Values = new AttributeValue[width];
+        public readonly AttributeValue?[] Row = new AttributeValue?[columns];
+
+        public static RowArrays Rent(int columns, int width)
+        {
+            var cached = t_cached;
+            if (cached is not null && cached.Types.Length == columns && cached.Names.Length == width)
+            {
+                t_cached = null;
+                return cached;
+            }
+
+            return new RowArrays(columns, width);
+        }
+
+        public static void Return(RowArrays arrays)
+        {
+            Array.Clear(arrays.Values); // the last row's values are not kept alive
+            Array.Clear(arrays.Row);
+            t_cached = arrays;
         }
     }
 
@@ -605,6 +658,14 @@ public sealed partial class SqlEngine
             return;
         }
 
+        if (_database.LocalEngine is { } engine && pending.InsertOnlyTable() is { } insertedInto)
+        {
+            // Only inserts into one table (a load in a transaction): Core's bulk insert, the same checks as the
+            // transaction's conditional puts below without an action, condition and key set per row.
+            await CommitInsertsAsync(engine, insertedInto, pending, ct).ConfigureAwait(false);
+            return;
+        }
+
         var actions = pending.ToActions();
         TransactWriteResult result;
         try
@@ -620,6 +681,35 @@ public sealed partial class SqlEngine
         {
             var index = result.FailedActionIndex;
             var what = index >= 0 ? pending.Describe(index) : "a row changed concurrently";
+            ThrowHelper.Error(SqlErrorCode.WriteFailed, $"COMMIT failed: {what}; the transaction was rolled back, nothing was changed");
+        }
+    }
+
+    private static async ValueTask CommitInsertsAsync(Engine.KvEngine engine, string table, PendingWrites pending, CancellationToken ct)
+    {
+        Engine.BulkInsert bulk;
+        Engine.BulkInsertResult result;
+        try
+        {
+            bulk = engine.BeginBulkInsert(table, pending.Count);
+            for (var i = 0; i < pending.Count; i++)
+            {
+                bulk.Add(pending.InsertedItem(i));
+            }
+
+            result = await bulk.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch (KvDbException ex) when (ex is not SqlException)
+        {
+            throw new SqlException(SqlErrorCode.WriteFailed, $"COMMIT failed: {ex.Message}; the transaction was rolled back, nothing was changed");
+        }
+
+        if (!result.Succeeded)
+        {
+            // A repeat cannot happen (the pending rows are keyed by their keys); say so plainly if it ever does.
+            var what = result.Failure == Engine.BulkInsertFailure.KeyExists
+                ? pending.Describe(result.Row)
+                : $"INSERT INTO {table} gives the key {bulk.KeyAt(result.Row)} twice";
             ThrowHelper.Error(SqlErrorCode.WriteFailed, $"COMMIT failed: {what}; the transaction was rolled back, nothing was changed");
         }
     }

@@ -64,17 +64,7 @@ internal sealed class BulkInsert
     /// </summary>
     public void Add(ReadOnlySpan<string> names, ReadOnlySpan<AttributeValue> values)
     {
-        if (_committed)
-        {
-            throw new InvalidOperationException("This bulk insert was already committed.");
-        }
-
-        if (Count == TransactWriteOptions.Unbounded)
-        {
-            throw new KvDbException(KvErrorCode.LimitExceeded,
-                $"Table \"{_table.Name}\": one bulk insert holds at most {TransactWriteOptions.Unbounded} items.");
-        }
-
+        CheckCanAdd();
         var layout = _table.Layout!;
         var pkName = layout.PartitionKey.Name;
         var skName = layout.SortKey?.Name;
@@ -101,6 +91,35 @@ internal sealed class BulkInsert
             KvEngine.CheckItemSize(_table, Item.Encoded(names, values), pk);
         }
 
+        Append(record, pk);
+    }
+
+    /// <summary>Adds an item built elsewhere (validated and encoded as a put's item is); throws as the other overload.</summary>
+    public void Add(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        CheckCanAdd();
+        var (pk, sk) = KvEngine.EncodeItemKey(_table, item);
+        KvEngine.CheckItemSize(_table, item, pk);
+        Append(_table.BuildRecord(pk, sk, item), pk);
+    }
+
+    private void CheckCanAdd()
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This bulk insert was already committed.");
+        }
+
+        if (Count == TransactWriteOptions.Unbounded)
+        {
+            throw new KvDbException(KvErrorCode.LimitExceeded,
+                $"Table \"{_table.Name}\": one bulk insert holds at most {TransactWriteOptions.Unbounded} items.");
+        }
+    }
+
+    private void Append(byte[] record, byte[] pk)
+    {
         if (Count == _records.Length)
         {
             var grown = (int)Math.Min(2L * Count, TransactWriteOptions.Unbounded);

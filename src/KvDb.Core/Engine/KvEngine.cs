@@ -137,6 +137,13 @@ internal sealed partial class KvEngine : IKvStore
         return ValueTask.FromResult(_tables.TryGetValue(tableName, out var t) ? t.Describe() : null);
     }
 
+    /// <summary>Whether the table exists (no description built: for callers that only need to know).</summary>
+    internal bool HasTable(string tableName)
+    {
+        ThrowIfDisposed();
+        return _tables.ContainsKey(tableName);
+    }
+
     public ValueTask<IReadOnlyList<string>> ListTablesAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

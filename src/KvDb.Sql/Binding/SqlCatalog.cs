@@ -125,6 +125,13 @@ internal sealed class SqlCatalog(IKvStore store)
             return null;
         }
 
+        // A writer of a catalog table on the local engine only needs to know the table is there.
+        TableInfo? info;
+        if (!withStatistics && store is Engine.KvEngine local && snapshot.Tables.TryGetValue(name, out info))
+        {
+            return local.HasTable(name) ? info : null;
+        }
+
         // Item count and indexes come from Core on every lookup, so index changes are seen at once.
         var described = await store.DescribeTableAsync(name, ct).ConfigureAwait(false);
         if (described is null)
@@ -132,7 +139,6 @@ internal sealed class SqlCatalog(IKvStore store)
             return null;
         }
 
-        TableInfo? info;
         if (!snapshot.Tables.TryGetValue(name, out info))
         {
             var schema = described.Schema;

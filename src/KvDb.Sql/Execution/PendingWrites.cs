@@ -80,6 +80,29 @@ internal sealed class PendingWrites
         _order.Add((table, key, row));
     }
 
+    /// <summary>
+    /// The table when every changed row is a row this transaction inserted (and did not delete again) into that one
+    /// table, else null: then COMMIT is a bulk insert of <see cref="InsertedItem"/>(0 .. Count - 1).
+    /// </summary>
+    public string? InsertOnlyTable()
+    {
+        string? only = null;
+        foreach (var (table, _, row) in _order)
+        {
+            if (row.Base is not null || row.Current is null || (only is not null && !string.Equals(table, only, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+
+            only = table;
+        }
+
+        return only;
+    }
+
+    /// <summary>The current image of the changed row at <paramref name="index"/> (in the order of <see cref="ToActions"/>).</summary>
+    public Item InsertedItem(int index) => _order[index].Row.Current!;
+
     /// <summary>The COMMIT actions, one per changed row, in the order the rows were first changed.</summary>
     public List<TransactWriteItem> ToActions()
     {
