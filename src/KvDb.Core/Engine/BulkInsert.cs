@@ -146,6 +146,11 @@ internal sealed class BulkInsert
     /// </summary>
     public int FindRepeatedRow()
     {
+        if (Count < 2)
+        {
+            return -1;
+        }
+
         var size = 16;
         while (size < 2L * Count)
         {

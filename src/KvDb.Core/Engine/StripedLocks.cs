@@ -28,6 +28,28 @@ internal sealed class StripedLocks
     /// <summary>The distinct stripes of <paramref name="count"/> writes, <paramref name="stripeOf"/>(i) each, in ascending order (the global lock order).</summary>
     public static int[] Ordered(int count, Func<int, int> stripeOf)
     {
+        if (count <= 16)
+        {
+            // Few writes: sort their stripes and drop repeats (no 4,096-entry mark array).
+            var few = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                few[i] = stripeOf(i);
+            }
+
+            Array.Sort(few);
+            var kept = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (kept == 0 || few[i] != few[kept - 1])
+                {
+                    few[kept++] = few[i];
+                }
+            }
+
+            return kept == count ? few : few[..kept];
+        }
+
         var marked = new bool[StripeCount];
         var distinct = 0;
         for (var i = 0; i < count; i++)
