@@ -163,6 +163,44 @@ public sealed class TransactionTests : IAsyncLifetime
         Assert.Equal(["302|45250"], await _db.RowsAsync("SELECT COUNT(*), SUM(bal) FROM acct"));
     }
 
+    [Fact]
+    public async Task Commit_OnlyInserts_KeyInsertedMeanwhile_AppliesNothing()
+    {
+        // Only inserts into one table: COMMIT is a Core bulk insert, with the transaction's message and atomicity.
+        await _db.ExecAsync("CREATE TABLE other (id NUMBER, PRIMARY KEY (id))");
+        foreach (var alsoOther in new[] { false, true })
+        {
+            var session = _db.SqlSession();
+            await session.ExecuteAsync("BEGIN");
+            for (var i = 0; i < 50; i++)
+            {
+                await session.ExecuteAsync("INSERT INTO acct (id, bal) VALUES (@id, @bal)", new Dictionary<string, object?> { ["id"] = $"n{i:D2}", ["bal"] = i });
+            }
+
+            await session.ExecuteAsync("UPDATE acct SET bal = bal * 2 WHERE id = 'n07'"); // still an inserted row
+            if (alsoOther)
+            {
+                await session.ExecuteAsync("INSERT INTO other (id) VALUES (1)"); // two tables: a Core transaction instead
+            }
+
+            await _db.ExecAsync("INSERT INTO acct (id, bal) VALUES ('n31', -1)");
+            var ex = await Assert.ThrowsAsync<SqlException>(() => session.ExecuteAsync("COMMIT").AsTask());
+            Assert.Equal("COMMIT failed: INSERT INTO acct: duplicate key (\"n31\") (inserted by another writer meanwhile); the transaction was rolled back, nothing was changed", ex.Message);
+            Assert.Equal(["3|99"], await _db.RowsAsync("SELECT COUNT(*), SUM(bal) FROM acct"));
+            Assert.Equal(["0"], await _db.RowsAsync("SELECT COUNT(*) FROM other"));
+            await _db.ExecAsync("DELETE FROM acct WHERE id = 'n31'");
+        }
+
+        var ok = _db.SqlSession();
+        await ok.ExecuteAsync("BEGIN; INSERT INTO acct (id, bal) VALUES ('p', 1), ('q', 2); INSERT INTO acct (id, bal) VALUES ('r', 3)");
+        await ok.ExecuteAsync("COMMIT");
+        Assert.Equal(["a|100", "b|0", "p|1", "q|2", "r|3"], await _db.RowsAsync("SELECT id, bal FROM acct ORDER BY id"));
+
+        // Inserted and deleted again in the transaction: not written (and not a plain insert-only COMMIT).
+        await ok.ExecuteAsync("BEGIN; INSERT INTO acct (id, bal) VALUES ('s', 1), ('t', 2); DELETE FROM acct WHERE id = 's'; COMMIT");
+        Assert.Equal(["a|100", "b|0", "p|1", "q|2", "r|3", "t|2"], await _db.RowsAsync("SELECT id, bal FROM acct ORDER BY id"));
+    }
+
     private static async Task<List<string>> RowsAsync(SqlSession session, string sql)
     {
         var result = await session.ExecuteAsync(sql);
