@@ -148,6 +148,12 @@ public sealed partial class SqlEngine
         var names = arrays.Names;
         var values = arrays.Values;
         var scratch = simple || bulk is not null ? arrays.Row : null;
+        if (bulk is not null && bulkInsert is not null && !generated)
+        {
+            rowsRead = StreamRows(bulk, bulkInsert, table, columns, types, pkColumn, skColumn, session, ref rejected);
+            rowCount = 0; // read above
+        }
+
         for (var r = 0; r < rowCount; r++)
         {
             AttributeValue?[] row;
@@ -298,6 +304,96 @@ public sealed partial class SqlEngine
 
         return rowsRead;
     }
+
+    /// <summary>
+    /// The rows of a large all-literal INSERT streamed into Core's bulk insert value by value, without an
+    /// <see cref="AttributeValue"/> or a string per value: the checks and the errors of the general row loop (each
+    /// column's type in order, then the key columns), and Core's first rejection kept in <paramref name="rejected"/>
+    /// while later rows are still read. Returns the number of rows read.
+    /// </summary>
+    private static int StreamRows(Parsing.BulkValuesReader bulk, Engine.BulkInsert insert, TableInfo table, IReadOnlyList<string> columns, SqlType[] types,
+        int pkColumn, int skColumn, SqlSession session, ref KvDbException? rejected)
+    {
+        var row = new Parsing.BulkValuesReader.RowValue[columns.Count];
+        var text = bulk.Text;
+        var rows = 0;
+        while (bulk.ReadRow(row))
+        {
+            if (rows == MaxRowsPerTransaction)
+            {
+                CheckRowCount(rows + 1, $"INSERT INTO {table.Name}", session, atLeast: true);
+            }
+
+            for (var c = 0; c < row.Length; c++)
+            {
+                if (!Fits(table, columns[c], types[c], row[c]))
+                {
+                    CheckValue(table, columns[c], types[c], row[c].ToAttributeValue(text)); // throws CheckValue's error
+                }
+            }
+
+            if (pkColumn < 0)
+            {
+                ThrowHelper.Error(SqlErrorCode.TypeMismatch, $"Key column '{table.Name}.{table.PartitionKey}' must be given");
+            }
+
+            if (table.SortKey is not null && skColumn < 0)
+            {
+                ThrowHelper.Error(SqlErrorCode.TypeMismatch, $"Key column '{table.Name}.{table.SortKey}' must be given");
+            }
+
+            if (rejected is null)
+            {
+                try
+                {
+                    insert.BeginRow();
+                    for (var c = 0; c < row.Length; c++)
+                    {
+                        var value = row[c];
+                        switch (value.Kind)
+                        {
+                            case AttributeKind.Number:
+                                insert.Number(columns[c], value.Number);
+                                break;
+                            case AttributeKind.String when value.TryGetChars(text, out var chars):
+                                insert.String(columns[c], chars);
+                                break;
+                            case AttributeKind.String:
+                                insert.Value(columns[c], value.ToAttributeValue(text)!);
+                                break;
+                            case AttributeKind.Bool:
+                                insert.Bool(columns[c], value.Bool);
+                                break;
+                        }
+                    }
+
+                    insert.EndRow();
+                }
+                catch (KvDbException ex) when (ex is not SqlException)
+                {
+                    rejected = ex;
+                }
+            }
+
+            rows++;
+        }
+
+        return rows;
+    }
+
+    /// <summary>Whether <see cref="CheckValue(TableInfo, string, SqlType, AttributeValue?)"/> accepts the literal (decided on its kind alone, as CheckValue does).</summary>
+    private static bool Fits(TableInfo table, string column, SqlType type, in Parsing.BulkValuesReader.RowValue value) => value.Kind switch
+    {
+        null => !table.IsKey(column),
+        { } kind => type switch
+        {
+            SqlType.String => kind == AttributeKind.String,
+            SqlType.Number => kind == AttributeKind.Number,
+            SqlType.Boolean => kind == AttributeKind.Bool,
+            SqlType.Binary or SqlType.List or SqlType.Map => false,
+            _ => !table.IsKey(column) || kind is AttributeKind.String or AttributeKind.Number,
+        },
+    };
 
     private static Engine.BulkInsert BeginBulkInsert(Engine.KvEngine engine, string table, int capacity)
     {

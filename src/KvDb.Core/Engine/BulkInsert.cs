@@ -1,3 +1,4 @@
+using System.Buffers;
 using KvDb.Storage;
 using KvDb.Wal;
 
@@ -104,6 +105,247 @@ internal sealed class BulkInsert
         Append(_table.BuildRecord(pk, sk, item), pk);
     }
 
+    // ------------------------------------------------------------------ a row built attribute by attribute
+    // BeginRow, then Number / String / Bool / Value per attribute, then EndRow: the same row as Add(names, values)
+    // with the same errors in the same order (partition key, sort key, then the other values), without an
+    // AttributeValue or string per value. Non-key attributes go straight into a reused body buffer, key values into
+    // reused key buffers.
+
+    private ArrayBufferWriter<byte>? _body;
+    private int _bodyCount;
+    private byte[] _pkBytes = new byte[32];
+    private byte[] _skBytes = new byte[32];
+    private int _pkLength;
+    private int _skLength;
+    private KvDbException? _pkError;
+    private KvDbException? _skError;
+    private KvDbException? _valueError;
+    private bool _inRow;
+
+    /// <summary>Starts a row (see <see cref="EndRow"/>).</summary>
+    public void BeginRow()
+    {
+        CheckCanAdd();
+        if (_inRow)
+        {
+            throw new InvalidOperationException("A row is already being built.");
+        }
+
+        _inRow = true;
+        (_body ??= new ArrayBufferWriter<byte>(256)).ResetWrittenCount();
+        _bodyCount = 0;
+        (_pkLength, _skLength) = (-1, -1);
+        (_pkError, _skError, _valueError) = (null, null, null);
+    }
+
+    /// <summary>Adds a number attribute to the row being built.</summary>
+    public void Number(string name, KvNumber value)
+    {
+        var key = KeyRole(name);
+        if (key == 0)
+        {
+            ItemCodec.WriteNumberAttribute(_body!, name, value);
+            _bodyCount++;
+        }
+        else if (KeyAttribute(key).Type == ScalarType.Number)
+        {
+            ref var bytes = ref key == 1 ? ref _pkBytes : ref _skBytes;
+            var length = value.GetEncodedLength();
+            if (bytes.Length < length)
+            {
+                bytes = new byte[length];
+            }
+
+            SetKeyLength(key, value.Encode(bytes));
+        }
+        else
+        {
+            SetKey(key, AttributeValue.FromNumber(value)); // the general path reports the mismatch
+        }
+    }
+
+    /// <summary>Adds a string attribute to the row being built.</summary>
+    public void String(string name, ReadOnlySpan<char> value)
+    {
+        var key = KeyRole(name);
+        if (key == 0)
+        {
+            try
+            {
+                ItemCodec.WriteStringAttribute(_body!, name, value);
+                _bodyCount++;
+            }
+            catch (KvDbException e)
+            {
+                _valueError ??= e;
+            }
+        }
+        else if (KeyAttribute(key).Type == ScalarType.String && value.Length > 0
+            && System.Text.Encoding.UTF8.GetByteCount(value) is var length && length <= (key == 1 ? KeyCodec.MaxPartitionKeyBytes : KeyCodec.MaxSortKeyBytes))
+        {
+            ref var bytes = ref key == 1 ? ref _pkBytes : ref _skBytes;
+            if (bytes.Length < length)
+            {
+                bytes = new byte[Math.Max(length, 2 * bytes.Length)];
+            }
+
+            SetKeyLength(key, System.Text.Encoding.UTF8.GetBytes(value, bytes)); // as KeyCodec.Encode encodes a key string
+        }
+        else
+        {
+            SetKey(key, AttributeValue.FromString(value.ToString())); // the general path: its checks and messages
+        }
+    }
+
+    /// <summary>Adds a boolean attribute to the row being built.</summary>
+    public void Bool(string name, bool value)
+    {
+        var key = KeyRole(name);
+        if (key == 0)
+        {
+            ItemCodec.WriteBoolAttribute(_body!, name, value);
+            _bodyCount++;
+        }
+        else
+        {
+            SetKey(key, AttributeValue.FromBool(value));
+        }
+    }
+
+    /// <summary>Adds an attribute of any type to the row being built.</summary>
+    public void Value(string name, AttributeValue value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var key = KeyRole(name);
+        if (key != 0)
+        {
+            SetKey(key, value);
+            return;
+        }
+
+        try
+        {
+            ItemCodec.WriteAttribute(_body!, name, value);
+            _bodyCount++;
+        }
+        catch (KvDbException e)
+        {
+            _valueError ??= e;
+        }
+    }
+
+    /// <summary>
+    /// Ends the row and adds it. Throws <see cref="KvDbException"/>, as <see cref="Add(ReadOnlySpan{string}, ReadOnlySpan{AttributeValue})"/>
+    /// does, when a key attribute is missing or invalid, a value cannot be stored or the item is too large; the row is
+    /// then not added.
+    /// </summary>
+    public void EndRow()
+    {
+        if (!_inRow)
+        {
+            throw new InvalidOperationException("No row is being built.");
+        }
+
+        _inRow = false;
+        var schema = _table.Schema;
+        if (_pkError is not null || _pkLength < 0)
+        {
+            throw _pkError ?? Missing(schema.PartitionKey, true);
+        }
+
+        var hasSk = schema.SortKey is not null;
+        if (hasSk && (_skError is not null || _skLength < 0))
+        {
+            throw _skError ?? Missing(schema.SortKey!, false);
+        }
+
+        if (_valueError is not null)
+        {
+            throw _valueError;
+        }
+
+        var pk = _pkBytes.AsSpan(0, _pkLength);
+        var record = hasSk
+            ? ItemCodec.BuildRecord(_skBytes.AsSpan(0, _skLength), pk, true, _bodyCount, _body!.WrittenSpan)
+            : ItemCodec.BuildRecord(pk, default, false, _bodyCount, _body!.WrittenSpan);
+        if (record.Length > KvEngine.MaxItemSize - SizeSlack)
+        {
+            KvEngine.CheckItemSize(_table, _table.ItemOf(record), pk.ToArray());
+        }
+
+        Append(record, pk);
+    }
+
+    // 1: the partition key, 2: the sort key, 0: another attribute (a row in progress is required).
+    private int KeyRole(string name)
+    {
+        if (!_inRow)
+        {
+            throw new InvalidOperationException("BeginRow first.");
+        }
+
+        var layout = _table.Layout!;
+        return string.Equals(name, layout.PartitionKey.Name, StringComparison.Ordinal) ? 1
+            : layout.SortKey is { } sk && string.Equals(name, sk.Name, StringComparison.Ordinal) ? 2
+            : 0;
+    }
+
+    private KeyAttribute KeyAttribute(int role) => role == 1 ? _table.Schema.PartitionKey : _table.Schema.SortKey!;
+
+    private void SetKeyLength(int role, int length)
+    {
+        if (role == 1)
+        {
+            (_pkLength, _pkError) = (length, null);
+        }
+        else
+        {
+            (_skLength, _skError) = (length, null);
+        }
+    }
+
+    // A key value through KeyCodec.Encode: its bytes, or its error kept for EndRow (keys are reported before values).
+    private void SetKey(int role, AttributeValue value)
+    {
+        try
+        {
+            var bytes = KeyCodec.Encode(value, KeyAttribute(role), role == 1, _table.Schema.Name);
+            if (role == 1)
+            {
+                (_pkBytes, _pkLength, _pkError) = (bytes, bytes.Length, null);
+            }
+            else
+            {
+                (_skBytes, _skLength, _skError) = (bytes, bytes.Length, null);
+            }
+        }
+        catch (KvDbException e)
+        {
+            if (role == 1)
+            {
+                _pkError = e;
+            }
+            else
+            {
+                _skError = e;
+            }
+        }
+    }
+
+    private KvDbException Missing(KeyAttribute attribute, bool isPartitionKey)
+    {
+        try
+        {
+            KeyCodec.Encode(null, attribute, isPartitionKey, _table.Schema.Name);
+        }
+        catch (KvDbException e)
+        {
+            return e;
+        }
+
+        throw new InvalidOperationException("A missing key attribute was accepted.");
+    }
+
     private void CheckCanAdd()
     {
         if (_committed)
@@ -118,7 +360,7 @@ internal sealed class BulkInsert
         }
     }
 
-    private void Append(byte[] record, byte[] pk)
+    private void Append(byte[] record, ReadOnlySpan<byte> pk)
     {
         if (Count == _records.Length)
         {
@@ -147,6 +389,19 @@ internal sealed class BulkInsert
     public int FindRepeatedRow()
     {
         if (Count < 2)
+        {
+            return -1;
+        }
+
+        // Rows in ascending key order (a load in key order, the usual case) cannot repeat a key: one comparison per row.
+        var ascending = true;
+        for (var row = 1; row < Count && ascending; row++)
+        {
+            var order = PkAt(row - 1).SequenceCompareTo(PkAt(row));
+            ascending = order < 0 || (order == 0 && SkAt(row - 1).SequenceCompareTo(SkAt(row)) < 0);
+        }
+
+        if (ascending)
         {
             return -1;
         }
@@ -195,12 +450,18 @@ internal sealed class BulkInsert
         return _engine.CommitBulkInsertAsync(this, cancellationToken);
     }
 
-    /// <summary>The mutation of row <paramref name="row"/> replacing <paramref name="physical"/> (an expired record, or null).</summary>
-    internal Mutation MutationAt(int row, byte[]? physical) => new()
+    /// <summary>The mutation of row <paramref name="row"/> (built when read: a committed bulk insert is its own change set).</summary>
+    internal Mutation MutationAt(int row) => new()
     {
         Table = _table, Pk = null, Sk = null, Hash = _hashes[row], Kind = ChangeKind.Put, // keys read from the record
-        NewRecord = _records[row], OldRecord = physical,
+        NewRecord = _records[row], OldRecord = _replaced?[row],
     };
+
+    // The expired records rows replace (null until the first one), set while the commit checks the keys.
+    private byte[]?[]? _replaced;
+
+    /// <summary>Records that row <paramref name="row"/> replaces <paramref name="physical"/> (an expired record).</summary>
+    internal void SetReplaced(int row, byte[] physical) => (_replaced ??= new byte[]?[Count])[row] = physical;
 
     /// <summary>The stored record under row <paramref name="row"/>'s key, expired or not (the caller holds its stripe).</summary>
     internal byte[]? PhysicalAt(int row) => _table.GetRecordFast(PkAt(row), SkAt(row));

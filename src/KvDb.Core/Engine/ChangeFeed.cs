@@ -27,7 +27,7 @@ internal sealed class ChangeFeed
     }
 
     /// <summary>A published change set: its first sequence and the mutations (empty for catalog records).</summary>
-    internal readonly record struct Entry(long Sequence, int Count, Mutation[] Mutations);
+    internal readonly record struct Entry(long Sequence, int Count, ChangeSet Changes);
 
     public long VisibleSequence
     {
@@ -52,12 +52,12 @@ internal sealed class ChangeFeed
         }
     }
 
-    public void Publish(long sequence, Mutation[] mutations)
+    public void Publish(long sequence, ChangeSet mutations)
     {
         TaskCompletionSource? wake = null;
         lock (_lock)
         {
-            var entry = new Entry(sequence, Math.Max(1, mutations.Length), mutations);
+            var entry = new Entry(sequence, Math.Max(1, mutations.Count), mutations);
             if (sequence != _visible + 1)
             {
                 _early[sequence] = entry;
@@ -103,7 +103,7 @@ internal sealed class ChangeFeed
     private void Accept(Entry entry)
     {
         _visible = entry.Sequence + entry.Count - 1;
-        if (entry.Mutations.Length == 0)
+        if (entry.Changes.Count == 0)
         {
             return;
         }

@@ -36,20 +36,21 @@ internal sealed partial class KvEngine
             }
 
             EnsureLive(table);
-            var mutations = new Mutation[count];
             for (var row = 0; row < count; row++)
             {
-                var physical = bulk.PhysicalAt(row);
-                if (Visible(table, physical) is not null)
+                if (bulk.PhysicalAt(row) is { } physical)
                 {
-                    return new BulkInsertResult(BulkInsertFailure.KeyExists, row);
-                }
+                    if (Visible(table, physical) is not null)
+                    {
+                        return new BulkInsertResult(BulkInsertFailure.KeyExists, row);
+                    }
 
-                mutations[row] = bulk.MutationAt(row, physical); // an expired record is replaced, as by a put
+                    bulk.SetReplaced(row, physical); // an expired record is replaced, as by a put
+                }
             }
 
             table.Reserve(count);
-            await CommitAsync(mutations).ConfigureAwait(false);
+            await CommitAsync(new ChangeSet(bulk)).ConfigureAwait(false);
             return default;
         }
         finally

@@ -32,7 +32,7 @@ internal sealed partial class KvEngine
 
             foreach (var entry in entries)
             {
-                for (var i = 0; i < entry.Mutations.Length; i++)
+                for (var i = 0; i < entry.Changes.Count; i++)
                 {
                     var sequence = entry.Sequence + i;
                     if (sequence < next)
@@ -40,7 +40,7 @@ internal sealed partial class KvEngine
                         continue;
                     }
 
-                    var m = entry.Mutations[i];
+                    var m = entry.Changes[i];
                     yield return ChangeFeed.ToRecord(sequence, NameOf(m.Table.Id), m.Table.Schema, m.Kind, m.PartitionKey, m.OldRecord, m.NewRecord);
                 }
             }

@@ -25,6 +25,26 @@ internal struct Mutation
     public readonly byte[] PartitionKeyArray => Pk ?? ItemCodec.RecordPartitionKey(NewRecord!).ToArray();
 }
 
+/// <summary>
+/// The changes of one commit, read as mutations one at a time: an array of them, or the rows of a bulk insert (which
+/// then needs no mutation array: a 100k-row insert would otherwise allocate one of ~5 MB on the large object heap).
+/// </summary>
+internal readonly struct ChangeSet
+{
+    private readonly Mutation[]? _mutations;
+    private readonly BulkInsert? _bulk;
+
+    public ChangeSet(Mutation[] mutations) => _mutations = mutations;
+
+    public ChangeSet(BulkInsert bulk) => _bulk = bulk;
+
+    public int Count => _mutations?.Length ?? _bulk?.Count ?? 0;
+
+    public Mutation this[int index] => _mutations is not null ? _mutations[index] : _bulk!.MutationAt(index);
+
+    public static implicit operator ChangeSet(Mutation[] mutations) => new(mutations);
+}
+
 internal sealed partial class KvEngine
 {
     // ------------------------------------------------------------------ checkpoint barrier
@@ -71,43 +91,44 @@ internal sealed partial class KvEngine
     /// Logs the mutations as one atomic record, waits until it is durable, applies them, maintains indexes and
     /// publishes them to the change feed. The caller holds the stripe locks of every partition involved.
     /// </summary>
-    private async ValueTask CommitAsync(Mutation[] mutations)
+    private ValueTask CommitAsync(Mutation[] mutations) => CommitAsync(new ChangeSet(mutations));
+
+    /// <summary>The same for any change set (a bulk insert's rows).</summary>
+    private async ValueTask CommitAsync(ChangeSet mutations)
     {
+        var count = mutations.Count;
         await EnterWriteAsync().ConfigureAwait(false);
         try
         {
             long sequence;
             if (_wal is null)
             {
-                sequence = Interlocked.Add(ref _sequence, mutations.Length) - mutations.Length + 1;
+                sequence = Interlocked.Add(ref _sequence, count) - count + 1;
             }
             else
             {
-                var changes = new WalChange[mutations.Length];
-                for (var i = 0; i < mutations.Length; i++)
+                var changes = new WalChange[count];
+                for (var i = 0; i < count; i++)
                 {
                     var m = mutations[i];
                     changes[i] = new WalChange(m.Table.Id, m.Kind, m.PartitionKeyArray, m.Sk, m.NewRecord, m.OldRecord);
                 }
 
-                sequence = _wal.Append(WalRecordType.Commit, mutations.Length, b => WalRecord.WriteCommitBody(b, changes), out var batch);
+                sequence = _wal.Append(WalRecordType.Commit, count, b => WalRecord.WriteCommitBody(b, changes), out var batch);
                 // Not cancellable: once the record is in the log it will be replayed, so it must be applied.
                 await _wal.WaitAsync(batch).ConfigureAwait(false);
-                UpdateLastSequence(sequence + mutations.Length - 1);
+                UpdateLastSequence(sequence + count - 1);
             }
 
-            for (var i = 0; i < mutations.Length; i++)
-            {
-                Apply(mutations[i]);
-            }
-
-            _feed.Publish(sequence, mutations);
             long bytes = 24;
-            foreach (var m in mutations)
+            for (var i = 0; i < count; i++)
             {
+                var m = mutations[i];
+                Apply(m);
                 bytes += 16 + m.PartitionKey.Length + (m.Sk?.Length ?? 0) + (m.NewRecord?.Length ?? 0) + (m.OldRecord?.Length ?? 0);
             }
 
+            _feed.Publish(sequence, mutations);
             Interlocked.Add(ref _logBytesSinceCheckpoint, bytes);
         }
         finally
@@ -157,7 +178,7 @@ internal sealed partial class KvEngine
         if (_wal is null)
         {
             var sequence = Interlocked.Increment(ref _sequence);
-            _feed.Publish(sequence, []);
+            _feed.Publish(sequence, default(ChangeSet));
             return sequence;
         }
 
@@ -167,7 +188,7 @@ internal sealed partial class KvEngine
             var sequence = _wal.Append(type, 1, body, out var batch);
             await _wal.WaitAsync(batch).ConfigureAwait(false);
             UpdateLastSequence(sequence);
-            _feed.Publish(sequence, []);
+            _feed.Publish(sequence, default(ChangeSet));
             return sequence;
         }
         finally

@@ -237,7 +237,9 @@ internal static class ItemCodec
 
     private static void WriteName(IBufferWriter<byte> writer, string name) => WriteString(writer, name);
 
-    private static void WriteString(IBufferWriter<byte> writer, string s)
+    private static void WriteString(IBufferWriter<byte> writer, string s) => WriteString(writer, s.AsSpan());
+
+    private static void WriteString(IBufferWriter<byte> writer, ReadOnlySpan<char> s)
     {
         var max = System.Text.Encoding.UTF8.GetMaxByteCount(s.Length);
         var span = writer.GetSpan(5 + max);
@@ -419,6 +421,61 @@ internal static class ItemCodec
         }
 
         return ReturnWriter(writer);
+    }
+
+    /// <summary>
+    /// Builds a stored record from its keys and an attribute section body written elsewhere (<paramref name="count"/>
+    /// attributes, without the count): header, count, body. <paramref name="pk"/> is written only with <paramref name="hasPk"/>.
+    /// </summary>
+    public static byte[] BuildRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> pk, bool hasPk, int count, ReadOnlySpan<byte> body)
+    {
+        var header = VarIntLength((uint)key.Length) + key.Length + (hasPk ? VarIntLength((uint)pk.Length + 1) + pk.Length : 1);
+        var record = new byte[header + VarIntLength((uint)count) + body.Length];
+        var span = record.AsSpan();
+        var at = WriteVarUInt(span, (uint)key.Length);
+        key.CopyTo(span[at..]);
+        at += key.Length;
+        at += WriteVarUInt(span[at..], hasPk ? (uint)pk.Length + 1 : 0);
+        if (hasPk)
+        {
+            pk.CopyTo(span[at..]);
+            at += pk.Length;
+        }
+
+        at += WriteVarUInt(span[at..], (uint)count);
+        body.CopyTo(span[at..]);
+        return record;
+    }
+
+    /// <summary>Writes one attribute (name and number value) of an attribute section.</summary>
+    public static void WriteNumberAttribute(IBufferWriter<byte> writer, string name, KvNumber value)
+    {
+        WriteName(writer, name);
+        var span = writer.GetSpan(1 + value.GetEncodedLength());
+        span[0] = TagNumber;
+        writer.Advance(1 + value.Encode(span[1..]));
+    }
+
+    /// <summary>Writes one attribute (name and string value) of an attribute section; an unpaired surrogate is an error, as for every stored string.</summary>
+    public static void WriteStringAttribute(IBufferWriter<byte> writer, string name, ReadOnlySpan<char> value)
+    {
+        WriteName(writer, name);
+        WriteByte(writer, TagString);
+        WriteString(writer, value);
+    }
+
+    /// <summary>Writes one attribute (name and boolean value) of an attribute section.</summary>
+    public static void WriteBoolAttribute(IBufferWriter<byte> writer, string name, bool value)
+    {
+        WriteName(writer, name);
+        WriteByte(writer, value ? TagTrue : TagFalse);
+    }
+
+    /// <summary>Writes one attribute (name and any value) of an attribute section.</summary>
+    public static void WriteAttribute(IBufferWriter<byte> writer, string name, AttributeValue value)
+    {
+        WriteName(writer, name);
+        WriteValue(writer, value, 1, name);
     }
 
     private static bool IsKeyName(string name, string? pkName, string? skName) =>

@@ -9,7 +9,7 @@ namespace KvDb.Sql.Parsing;
 /// (numbers, also negative, strings, TRUE, FALSE, NULL), the usual shape of a bulk load or a dump: the rows are read token by token
 /// straight into values, without building an AST of hundreds of thousands of literal nodes that would live until the
 /// statement ends. Anything else in the text (an expression, a parameter, a comment between tokens is fine, a second
-/// statement, a syntax error) makes <see cref="TryOpen"/> return null or <see cref="ReadRow"/> give up before anything
+/// statement, a syntax error) makes <see cref="TryOpen"/> return null or <see cref="ReadRow(AttributeValue?[])"/> give up before anything
 /// is applied, and the statement takes the normal path, which gives the same result or the same error with its position.
 /// </summary>
 internal sealed class BulkValuesReader
@@ -38,7 +38,7 @@ internal sealed class BulkValuesReader
 
     /// <summary>
     /// The reader positioned on the first row, or null when the text does not start like a large
-    /// <c>INSERT INTO name [(columns)] VALUES (</c>. The rows are checked as they are read (<see cref="ReadRow"/>).
+    /// <c>INSERT INTO name [(columns)] VALUES (</c>. The rows are checked as they are read (<see cref="ReadRow(AttributeValue?[])"/>).
     /// <see cref="Columns"/> is empty when the statement names none (the table's declared columns are meant).
     /// </summary>
     public static BulkValuesReader? TryOpen(string text)
@@ -114,6 +114,35 @@ internal sealed class BulkValuesReader
     /// </summary>
     public bool ReadRow(AttributeValue?[] row)
     {
+        if (_values is null || _values.Length != row.Length)
+        {
+            _values = new RowValue[row.Length];
+        }
+
+        if (!ReadRow(_values))
+        {
+            return false;
+        }
+
+        for (var c = 0; c < row.Length; c++)
+        {
+            row[c] = _values[c].ToAttributeValue(_text);
+        }
+
+        return true;
+    }
+
+    private RowValue[]? _values;
+
+    /// <summary>The statement's text (the string values of <see cref="RowValue"/>s point into it).</summary>
+    public string Text => _text;
+
+    /// <summary>
+    /// Reads the next row's values into <paramref name="row"/> without creating a value object or string per value
+    /// (strings are ranges of <see cref="Text"/>); otherwise as <see cref="ReadRow(AttributeValue?[])"/>.
+    /// </summary>
+    public bool ReadRow(RowValue[] row)
+    {
         if (_done)
         {
             return false;
@@ -145,12 +174,12 @@ internal sealed class BulkValuesReader
                 row[c] = token.Kind switch
                 {
                     TokenKind.Integer or TokenKind.Decimal => KvNumber.TryParse(_text.AsSpan(token.Start, token.Length), out var n)
-                        ? AttributeValue.FromNumber(negative ? -n : n)
+                        ? RowValue.OfNumber(negative ? -n : n)
                         : throw new NotPlainException(), // the parser's path reports the invalid number
-                    TokenKind.String => AttributeValue.FromString(Lexer.Unquote(_text, token)),
-                    TokenKind.True => SqlValues.Bool(true),
-                    TokenKind.False => SqlValues.Bool(false),
-                    TokenKind.Null => null,
+                    TokenKind.String => RowValue.OfString(_text, token),
+                    TokenKind.True => RowValue.OfBool(true),
+                    TokenKind.False => RowValue.OfBool(false),
+                    TokenKind.Null => default,
                     _ => throw new NotPlainException(), // an expression
                 };
                 if (_scanner.Next().Kind != (c == row.Length - 1 ? TokenKind.RightParen : TokenKind.Comma))
@@ -177,6 +206,62 @@ internal sealed class BulkValuesReader
         }
     }
 
+    /// <summary>One plain literal of a row: NULL (the default), a number, a boolean, or a string as a range of the text.</summary>
+    public readonly struct RowValue
+    {
+        private RowValue(AttributeKind kind, KvNumber number, bool boolean, int start, int length, bool escaped)
+        {
+            Kind = kind;
+            Number = number;
+            Bool = boolean;
+            Start = start;
+            Length = length;
+            Escaped = escaped;
+        }
+
+        /// <summary>Null for NULL, else Number, String or Bool.</summary>
+        public AttributeKind? Kind { get; }
+
+        public KvNumber Number { get; }
+
+        public bool Bool { get; }
+
+        // A string: the characters between its quotes; Escaped when they contain doubled quotes to undo.
+        private int Start { get; }
+
+        private int Length { get; }
+
+        private bool Escaped { get; }
+
+        public static RowValue OfNumber(KvNumber value) => new(AttributeKind.Number, value, false, 0, 0, false);
+
+        public static RowValue OfBool(bool value) => new(AttributeKind.Bool, default, value, 0, 0, false);
+
+        public static RowValue OfString(string text, Token token)
+        {
+            var inner = text.AsSpan(token.Start + 1, token.Length - 2);
+            return new(AttributeKind.String, default, false, token.Start + 1, token.Length - 2, inner.Contains(text[token.Start]));
+        }
+
+        /// <summary>The string's characters, when they need no unescaping (else use <see cref="ToAttributeValue"/>).</summary>
+        public bool TryGetChars(string text, out ReadOnlySpan<char> chars)
+        {
+            chars = Escaped ? default : text.AsSpan(Start, Length);
+            return !Escaped;
+        }
+
+        /// <summary>The value as the parser's literal gives it (NULL as null).</summary>
+        public AttributeValue? ToAttributeValue(string text) => Kind switch
+        {
+            AttributeKind.Number => AttributeValue.FromNumber(Number),
+            AttributeKind.String => AttributeValue.FromString(Escaped
+                ? text.Substring(Start, Length).Replace(new string(text[Start - 1], 2), text[Start - 1].ToString(), StringComparison.Ordinal)
+                : text.Substring(Start, Length)),
+            AttributeKind.Bool => SqlValues.Bool(Bool),
+            _ => null,
+        };
+    }
+
     /// <summary>A name as the parser reads one (identifier, quoted identifier or non-reserved keyword), else null.</summary>
     private static string? Name(string text, Token token) => token.Kind switch
     {
@@ -186,6 +271,6 @@ internal sealed class BulkValuesReader
         _ => null,
     };
 
-    /// <summary>The text is not a single all-literal INSERT ... VALUES after all (see <see cref="ReadRow"/>).</summary>
+    /// <summary>The text is not a single all-literal INSERT ... VALUES after all (see <see cref="ReadRow(AttributeValue?[])"/>).</summary>
     public sealed class NotPlainException() : Exception("The INSERT is not made of plain literal rows; it is run the normal way.");
 }

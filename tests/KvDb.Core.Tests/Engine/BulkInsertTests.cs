@@ -111,6 +111,38 @@ public sealed class BulkInsertTests
     }
 
     [Fact]
+    public async Task FindRepeatedRow_RowsInKeyOrder_SeesARepeatAndNothingElse()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await CreateIdTable(db);
+        var ascending = Begin(db, "t");
+        var repeated = Begin(db, "t");
+        foreach (var id in new[] { -5, 1, 2, 3, 1000 })
+        {
+            AddRow(ascending, id, "x");
+        }
+
+        foreach (var id in new[] { 1, 2, 3, 3, 4 })
+        {
+            AddRow(repeated, id, "x");
+        }
+
+        Assert.Equal(-1, ascending.FindRepeatedRow());
+        Assert.Equal(3, repeated.FindRepeatedRow());
+
+        var t = await db.CreateTableAsync("events", new KeyAttribute("pk", ScalarType.String), new KeyAttribute("sk", ScalarType.Number));
+        var sorted = Begin(db, "events");
+        foreach (var (pk, sk) in new[] { ("a", 1), ("a", 2), ("b", 1), ("b", 1) })
+        {
+            Add(sorted, ("pk", AttributeValue.FromString(pk)), ("sk", AttributeValue.FromNumber(sk)));
+        }
+
+        Assert.Equal(3, sorted.FindRepeatedRow());
+        Assert.Equal(new BulkInsertResult(BulkInsertFailure.KeyRepeated, 3), await sorted.CommitAsync());
+        Assert.Equal(0, (await t.DescribeAsync()).ItemCount);
+    }
+
+    [Fact]
     public async Task Add_RejectsBadKeysAndOversizedItems_WithTheTableInTheMessage()
     {
         await using var db = KvDatabase.OpenInMemory();
@@ -209,11 +241,23 @@ public sealed class BulkInsertTests
         await t.PutAsync(Item.Create().Set("id", "s").Set("expires", 1_000_010).Build());
         clock.Advance(TimeSpan.FromSeconds(60));
 
+        var start = db.LastSequence + 1;
         var bulk = Begin(db, "sessions");
         Add(bulk, ("id", AttributeValue.FromString("s")), ("expires", AttributeValue.FromNumber(2_000_000)));
         Assert.True((await bulk.CommitAsync()).Succeeded);
         Assert.Equal(2_000_000, (await t.GetAsync("s"))!["expires"].AsNumber().ToInt64());
         Assert.Equal(0, await db.SweepExpiredAsync());
+        Assert.Equal(1, (await t.DescribeAsync()).ItemCount);
+
+        // The change replaces the expired image, as a put's does.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (var change in db.Changes(start, timeout.Token))
+        {
+            Assert.Equal(ChangeType.Modify, change.Type);
+            Assert.Equal(1_000_010, change.OldImage!["expires"].AsNumber().ToInt64());
+            Assert.Equal(2_000_000, change.NewImage!["expires"].AsNumber().ToInt64());
+            break;
+        }
     }
 
     [Fact]
@@ -286,6 +330,89 @@ public sealed class BulkInsertTests
             Assert.NotEqual(result.Succeeded, put.Succeeded);
             Assert.Equal(result.Succeeded ? Enumerable.Repeat("bulk", 20_000) : ["put"], names);
         }
+    }
+
+    // ------------------------------------------------------------------ rows built attribute by attribute
+
+    [Fact]
+    public void Property_RowsBuiltAttributeByAttribute_EqualRowsAddedWhole()
+    {
+        // Values that exercise every check: wrong key types, empty and too long key strings, an unpaired surrogate,
+        // booleans and lists as keys, missing keys (names are drawn, so a key may be absent).
+        var value = Gen.Elements<AttributeValue>(
+            AttributeValue.FromNumber(7), AttributeValue.FromNumber(-2.5m), AttributeValue.FromNumber(123456789),
+            AttributeValue.FromString("x"), AttributeValue.FromString(""), AttributeValue.FromString("\ud800"),
+            AttributeValue.FromString(new string('k', 1100)), AttributeValue.FromString("é ü"),
+            AttributeValue.FromBool(true), AttributeValue.FromList([AttributeValue.FromNumber(1)]), AttributeValue.Null);
+        var row = Gen.Shuffle(new[] { "pk", "sk", "a", "b" }).SelectMany(names => Gen.Choose(0, 4).SelectMany(n =>
+            value.ArrayOf(n).Select(values => (Names: names.Take(values.Length).ToArray(), Values: values))));
+        var cases = from rows in row.ArrayOf() from stringSk in Gen.Elements(true, false) select (Rows: rows, StringSk: stringSk);
+        Prop.ForAll(cases.ToArbitrary(), c => RowsAgree(c.Rows, c.StringSk).GetAwaiter().GetResult())
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(200).WithQuietOnSuccess(true));
+    }
+
+    private static async Task<bool> RowsAgree((string[] Names, AttributeValue[] Values)[] rows, bool stringSk)
+    {
+        await using var whole = KvDatabase.OpenInMemory();
+        await using var parts = KvDatabase.OpenInMemory();
+        var sk = new KeyAttribute("sk", stringSk ? ScalarType.String : ScalarType.Number);
+        await whole.CreateTableAsync("t", new KeyAttribute("pk", ScalarType.Number), sk);
+        await parts.CreateTableAsync("t", new KeyAttribute("pk", ScalarType.Number), sk);
+        var a = Begin(whole, "t");
+        var b = Begin(parts, "t");
+        foreach (var (names, values) in rows)
+        {
+            string? expected = null;
+            try
+            {
+                a.Add(names, values);
+            }
+            catch (KvDbException e)
+            {
+                expected = e.Message;
+            }
+
+            string? actual = null;
+            try
+            {
+                b.BeginRow();
+                for (var i = 0; i < names.Length; i++)
+                {
+                    var v = values[i];
+                    switch (v.Kind)
+                    {
+                        case AttributeKind.Number:
+                            b.Number(names[i], v.AsNumber());
+                            break;
+                        case AttributeKind.String:
+                            b.String(names[i], v.AsString());
+                            break;
+                        case AttributeKind.Bool:
+                            b.Bool(names[i], v.AsBool());
+                            break;
+                        default:
+                            b.Value(names[i], v);
+                            break;
+                    }
+                }
+
+                b.EndRow();
+            }
+            catch (KvDbException e)
+            {
+                actual = e.Message;
+            }
+
+            if (expected != actual || a.Count != b.Count)
+            {
+                return false;
+            }
+        }
+
+        var (ra, rb) = (await a.CommitAsync(), await b.CommitAsync());
+        var sa = (await whole.Table("t").Scan().ToListAsync()).Select(i => i.ToString());
+        var sb = (await parts.Table("t").Scan().ToListAsync()).Select(i => i.ToString());
+        return ra == rb && sa.SequenceEqual(sb);
     }
 
     // ------------------------------------------------------------------ against a transaction of conditional puts
