@@ -87,6 +87,7 @@ public sealed class BulkInsertTests
             0 => faulty && Rare(300) ? "'dup'" : faulty && Rare(300) ? "7" : id.ToString(CultureInfo.InvariantCulture),
             1 => random.Next(8) switch
             {
+                0 when faulty && Rare(200) => "42", // a number for a STRING column
                 0 => "NULL",
                 1 => "'it''s " + id.ToString(CultureInfo.InvariantCulture) + "'",
                 2 => "'é\n" + id.ToString(CultureInfo.InvariantCulture) + "'",
@@ -170,6 +171,41 @@ public sealed class BulkInsertTests
     [Fact]
     public Task RowOfAnotherWidth_FailsAndStoresNothing() =>
         AssertSameAsSmallStatementsAsync([.. Rows(300), "(9999, 'short')"], expectError: "a row has 2 value(s)");
+
+    [Theory]
+    [InlineData("(9999, 42, 1, TRUE)", "column 't.name' is STRING")]
+    [InlineData("(9999, 'x', 'one', TRUE)", "column 't.score' is NUMBER")]
+    [InlineData("(9999, 'x', 1, 1)", "column 't.ok' is BOOLEAN")]
+    [InlineData("(9999, TRUE, 1, TRUE)", "column 't.name' is STRING")]
+    [InlineData("(NULL, 'x', 1, TRUE)", "'t.id' must not be NULL")]
+    [InlineData("(TRUE, 'x', 1, TRUE)", "column 't.id' is NUMBER")]
+    public async Task WrongTypes_GiveTheSmallStatementsError(string badRow, string expected)
+    {
+        // The error of the bad row (here the 201st) is exactly the one the parser's path gives, and nothing is stored.
+        var rows = Rows(400);
+        rows.Insert(200, badRow);
+        var text = Insert(rows);
+        var big = await RunAsync(db => db.ExecAsync(text));
+        var small = await RunAsync(db => InsertAsSmallStatementsAsync(db, rows, "(id, name, score, ok)"));
+        Assert.Contains(expected, big.Error, StringComparison.Ordinal);
+        Assert.Equal(small.Error, big.Error);
+        Assert.Empty(big.Rows);
+    }
+
+    [Fact]
+    public async Task UntypedColumns_TakeEveryLiteral_ButTheKeyOnlyItsType()
+    {
+        // An undeclared column of a table created outside SQL takes any literal; its key column takes its Core key type only.
+        await using var db = KvDatabase.OpenInMemory();
+        await db.CreateTableAsync("ext", new KeyAttribute("k", ScalarType.Number));
+        var rows = Enumerable.Range(0, 300).Select(i => string.Create(CultureInfo.InvariantCulture, $"({i}, {(i % 3 == 0 ? "TRUE" : i % 3 == 1 ? "'s'" : "2.5")})")).ToList();
+        Assert.Equal(300, await db.ExecAsync(Insert(rows, "(k, v)", "ext")));
+        Assert.Equal(["300|100"], await db.RowsAsync("SELECT COUNT(*), COUNT(CASE WHEN v = TRUE THEN 1 END) FROM ext"));
+        var keyed = Enumerable.Range(0, 300).Select(i => i == 150 ? "(FALSE, 1)" : string.Create(CultureInfo.InvariantCulture, $"({2000 + i}, 1)"));
+        var error = await Assert.ThrowsAsync<SqlException>(() => db.ExecAsync(Insert(keyed, "(k, v)", "ext")));
+        Assert.Contains("ext.k", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["300"], await db.RowsAsync("SELECT COUNT(*) FROM ext"));
+    }
 
     [Fact]
     public Task WrongType_FailsAndStoresNothing() =>
