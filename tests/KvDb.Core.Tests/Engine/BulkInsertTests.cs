@@ -332,6 +332,45 @@ public sealed class BulkInsertTests
         }
     }
 
+    [Fact]
+    public async Task ConcurrentBulkInserts_SharingOneKey_OneWinsWhole_NoDeadlock()
+    {
+        // Three inserts of 5,000 rows each, all sharing key 0 and otherwise disjoint, commit at once: they lock the
+        // same stripes in the same order, so they finish (bounded by the timeout), and exactly one is stored, whole.
+        for (var round = 0; round < 10; round++)
+        {
+            await using var db = KvDatabase.OpenInMemory();
+            var t = await CreateIdTable(db);
+            var inserts = Enumerable.Range(0, 3).Select(w =>
+            {
+                var bulk = Begin(db, "t");
+                AddRow(bulk, 0, "w" + w);
+                for (var i = 1; i < 5000; i++)
+                {
+                    AddRow(bulk, (w * 10_000) + i, "w" + w);
+                }
+
+                return bulk;
+            }).ToList();
+
+            using var go = new ManualResetEventSlim();
+            var tasks = inserts.Select(b => Task.Factory.StartNew(() =>
+            {
+                go.Wait();
+                return b.CommitAsync().AsTask().GetAwaiter().GetResult();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+            go.Set();
+            var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Single(results, r => r.Succeeded);
+            Assert.All(results.Where(r => !r.Succeeded), r => Assert.Equal(new BulkInsertResult(BulkInsertFailure.KeyExists, 0), r));
+            var winner = "w" + Array.FindIndex(results, r => r.Succeeded);
+            var names = (await t.Scan().ToListAsync()).Select(i => i["name"].AsString()).ToList();
+            Assert.Equal(5000, names.Count);
+            Assert.All(names, n => Assert.Equal(winner, n));
+        }
+    }
+
     // ------------------------------------------------------------------ rows built attribute by attribute
 
     [Fact]
