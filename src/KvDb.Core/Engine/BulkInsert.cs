@@ -65,34 +65,21 @@ internal sealed class BulkInsert
     /// </summary>
     public void Add(ReadOnlySpan<string> names, ReadOnlySpan<AttributeValue> values)
     {
-        CheckCanAdd();
-        var layout = _table.Layout!;
-        var pkName = layout.PartitionKey.Name;
-        var skName = layout.SortKey?.Name;
-        AttributeValue? pkValue = null;
-        AttributeValue? skValue = null;
-        for (var i = 0; i < names.Length; i++)
+        BeginRow();
+        try
         {
-            if (string.Equals(names[i], pkName, StringComparison.Ordinal))
+            for (var i = 0; i < names.Length; i++)
             {
-                pkValue = values[i];
-            }
-            else if (skName is not null && string.Equals(names[i], skName, StringComparison.Ordinal))
-            {
-                skValue = values[i];
+                Value(names[i], values[i]);
             }
         }
-
-        var schema = _table.Schema;
-        var pk = KeyCodec.Encode(pkValue, schema.PartitionKey, true, schema.Name);
-        var sk = schema.SortKey is null ? null : KeyCodec.Encode(skValue, schema.SortKey, false, schema.Name);
-        var record = ItemCodec.BuildRecord(sk ?? pk, sk is null ? null : pk, names, values, pkName, skName);
-        if (record.Length > KvEngine.MaxItemSize - SizeSlack)
+        catch
         {
-            KvEngine.CheckItemSize(_table, Item.Encoded(names, values), pk);
+            _inRow = false; // a null value: the row is dropped
+            throw;
         }
 
-        Append(record, pk);
+        EndRow();
     }
 
     /// <summary>Adds an item built elsewhere (validated and encoded as a put's item is); throws as the other overload.</summary>
@@ -106,10 +93,10 @@ internal sealed class BulkInsert
     }
 
     // ------------------------------------------------------------------ a row built attribute by attribute
-    // BeginRow, then Number / String / Bool / Value per attribute, then EndRow: the same row as Add(names, values)
-    // with the same errors in the same order (partition key, sort key, then the other values), without an
-    // AttributeValue or string per value. Non-key attributes go straight into a reused body buffer, key values into
-    // reused key buffers.
+    // BeginRow, then Number / String / Bool / Value per attribute, then EndRow (Add(names, values) is this with Value
+    // for every attribute). Errors come in one order whatever the attributes' order: partition key, sort key, then the
+    // other values. Non-key attributes go straight into a reused body buffer, key values into reused key buffers; the
+    // typed methods need no AttributeValue or string per value.
 
     private ArrayBufferWriter<byte>? _body;
     private int _bodyCount;
@@ -235,9 +222,8 @@ internal sealed class BulkInsert
     }
 
     /// <summary>
-    /// Ends the row and adds it. Throws <see cref="KvDbException"/>, as <see cref="Add(ReadOnlySpan{string}, ReadOnlySpan{AttributeValue})"/>
-    /// does, when a key attribute is missing or invalid, a value cannot be stored or the item is too large; the row is
-    /// then not added.
+    /// Ends the row and adds it. Throws <see cref="KvDbException"/> when a key attribute is missing or invalid, a value
+    /// cannot be stored or the item is too large (the first of these, in that order); the row is then not added.
     /// </summary>
     public void EndRow()
     {

@@ -390,40 +390,6 @@ internal static class ItemCodec
     }
 
     /// <summary>
-    /// Builds a stored record straight from attributes <paramref name="names"/>[i] = <paramref name="values"/>[i]
-    /// (names distinct: the caller checked), without an intermediate attribute section: the header, then every
-    /// attribute except those named <paramref name="pkName"/> and <paramref name="skName"/> when they are given
-    /// (table records keep the key attributes only in the header); with both null every attribute is kept.
-    /// </summary>
-    public static byte[] BuildRecord(ReadOnlySpan<byte> key, byte[]? pk, ReadOnlySpan<string> names, ReadOnlySpan<AttributeValue> values, string? pkName, string? skName)
-    {
-        var kept = names.Length;
-        for (var i = 0; i < names.Length; i++)
-        {
-            if (IsKeyName(names[i], pkName, skName))
-            {
-                kept--;
-            }
-        }
-
-        var writer = RentWriter();
-        var span = writer.GetSpan(HeaderLength(key, pk) + 5);
-        var at = WriteHeader(span, key, pk);
-        at += WriteVarUInt(span[at..], (uint)kept);
-        writer.Advance(at);
-        for (var i = 0; i < names.Length; i++)
-        {
-            if (!IsKeyName(names[i], pkName, skName))
-            {
-                WriteName(writer, names[i]);
-                WriteValue(writer, values[i], 1, names[i]);
-            }
-        }
-
-        return ReturnWriter(writer);
-    }
-
-    /// <summary>
     /// Builds a stored record from its keys and an attribute section body written elsewhere (<paramref name="count"/>
     /// attributes, without the count): header, count, body. <paramref name="pk"/> is written only with <paramref name="hasPk"/>.
     /// </summary>
@@ -477,9 +443,6 @@ internal static class ItemCodec
         WriteName(writer, name);
         WriteValue(writer, value, 1, name);
     }
-
-    private static bool IsKeyName(string name, string? pkName, string? skName) =>
-        string.Equals(name, pkName, StringComparison.Ordinal) || string.Equals(name, skName, StringComparison.Ordinal);
 
     /// <summary>The key of a stored record.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
