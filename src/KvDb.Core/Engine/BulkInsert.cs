@@ -75,7 +75,7 @@ internal sealed class BulkInsert
         }
         catch
         {
-            _inRow = false; // a null value: the row is dropped
+            EndRowScratch(); // a null value: the row is dropped
             throw;
         }
 
@@ -100,8 +100,8 @@ internal sealed class BulkInsert
 
     private ArrayBufferWriter<byte>? _body;
     private int _bodyCount;
-    private byte[] _pkBytes = new byte[32];
-    private byte[] _skBytes = new byte[32];
+    private byte[] _pkBytes = [];
+    private byte[] _skBytes = [];
     private int _pkLength;
     private int _skLength;
     private KvDbException? _pkError;
@@ -119,7 +119,7 @@ internal sealed class BulkInsert
         }
 
         _inRow = true;
-        (_body ??= new ArrayBufferWriter<byte>(256)).ResetWrittenCount();
+        _body = ItemCodec.RentScratch(); // the thread's encoding buffer, given back by EndRow
         _bodyCount = 0;
         (_pkLength, _skLength) = (-1, -1);
         (_pkError, _skError, _valueError) = (null, null, null);
@@ -140,7 +140,7 @@ internal sealed class BulkInsert
             var length = value.GetEncodedLength();
             if (bytes.Length < length)
             {
-                bytes = new byte[length];
+                bytes = new byte[Math.Max(length, 24)]; // an encoded number has at most 22 bytes
             }
 
             SetKeyLength(key, value.Encode(bytes));
@@ -232,7 +232,26 @@ internal sealed class BulkInsert
             throw new InvalidOperationException("No row is being built.");
         }
 
-        _inRow = false;
+        var body = EndRowScratch();
+        try
+        {
+            AddRow(body);
+        }
+        finally
+        {
+            ItemCodec.ReturnScratch(body);
+        }
+    }
+
+    private ArrayBufferWriter<byte> EndRowScratch()
+    {
+        var body = _body!;
+        (_body, _inRow) = (null, false);
+        return body;
+    }
+
+    private void AddRow(ArrayBufferWriter<byte> body)
+    {
         var schema = _table.Schema;
         if (_pkError is not null || _pkLength < 0)
         {
@@ -252,8 +271,8 @@ internal sealed class BulkInsert
 
         var pk = _pkBytes.AsSpan(0, _pkLength);
         var record = hasSk
-            ? ItemCodec.BuildRecord(_skBytes.AsSpan(0, _skLength), pk, true, _bodyCount, _body!.WrittenSpan)
-            : ItemCodec.BuildRecord(pk, default, false, _bodyCount, _body!.WrittenSpan);
+            ? ItemCodec.BuildRecord(_skBytes.AsSpan(0, _skLength), pk, true, _bodyCount, body.WrittenSpan)
+            : ItemCodec.BuildRecord(pk, default, false, _bodyCount, body.WrittenSpan);
         if (record.Length > KvEngine.MaxItemSize - SizeSlack)
         {
             KvEngine.CheckItemSize(_table, _table.ItemOf(record), pk.ToArray());

@@ -75,6 +75,18 @@ internal static class ItemCodec
         return writer;
     }
 
+    /// <summary>The thread's scratch writer, emptied, for a caller that builds bytes across several calls (give it back with <see cref="ReturnScratch"/>; a nested caller gets a new one).</summary>
+    internal static ArrayBufferWriter<byte> RentScratch() => RentWriter();
+
+    /// <summary>Gives a writer from <see cref="RentScratch"/> back to the thread.</summary>
+    internal static void ReturnScratch(ArrayBufferWriter<byte> writer)
+    {
+        if (writer.Capacity <= 64 * 1024)
+        {
+            t_writer = writer;
+        }
+    }
+
     /// <summary>The written bytes as a new array; the writer goes back to the thread.</summary>
     private static byte[] ReturnWriter(ArrayBufferWriter<byte> writer)
     {
