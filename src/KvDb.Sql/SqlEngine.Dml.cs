@@ -148,7 +148,7 @@ public sealed partial class SqlEngine
         var names = arrays.Names;
         var values = arrays.Values;
         var scratch = simple || bulk is not null ? arrays.Row : null;
-        if (bulk is not null && bulkInsert is not null && !generated)
+        if (bulk is not null && bulkInsert is not null) // (generated keys read the rows above and cleared bulk)
         {
             rowsRead = StreamRows(bulk, bulkInsert, table, columns, types, pkColumn, skColumn, session, ref rejected);
             rowCount = 0; // read above
@@ -240,16 +240,13 @@ public sealed partial class SqlEngine
                 {
                     actions.Add(new TransactPut(table.Name, item, notExists));
                 }
+                else if (items is not null)
+                {
+                    items.Add((key, item));
+                }
                 else
                 {
-                    if (items is not null)
-                    {
-                        items.Add((key, item));
-                    }
-                    else
-                    {
-                        single = (key, item);
-                    }
+                    single = (key, item);
                 }
             }
 
