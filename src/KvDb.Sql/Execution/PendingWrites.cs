@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using KvDb.Expressions;
 
 namespace KvDb.Sql.Execution;
@@ -12,9 +13,10 @@ namespace KvDb.Sql.Execution;
 /// </summary>
 internal sealed class PendingWrites
 {
-    private readonly Dictionary<string, Dictionary<ItemKey, PendingRow>> _tables = new(StringComparer.Ordinal);
+    // Per table, each changed row's index in _order (the rows themselves are structs there: no object per row).
+    private readonly Dictionary<string, Dictionary<ItemKey, int>> _tables = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _partitionKeys = new(StringComparer.Ordinal);
-    private readonly List<(string Table, ItemKey Key, PendingRow Row)> _order = [];
+    private readonly List<PendingRow> _order = [];
 
     /// <summary>Rows changed (inserted, updated or deleted) by the transaction.</summary>
     public int Count => _order.Count;
@@ -25,9 +27,9 @@ internal sealed class PendingWrites
     /// <summary>The pending state of a row: true with the current image (null when deleted) when the transaction changed it.</summary>
     public bool TryGet(string table, ItemKey key, out Item? current)
     {
-        if (_tables.TryGetValue(table, out var rows) && rows.TryGetValue(key, out var row))
+        if (_tables.TryGetValue(table, out var rows) && rows.TryGetValue(key, out var index))
         {
-            current = row.Current;
+            current = _order[index].Current;
             return true;
         }
 
@@ -45,9 +47,9 @@ internal sealed class PendingWrites
 
         var result = new (ItemKey, Item?)[rows.Count];
         var i = 0;
-        foreach (var (key, row) in rows)
+        foreach (var (key, index) in rows)
         {
-            result[i++] = (key, row.Current);
+            result[i++] = (key, _order[index].Current);
         }
 
         return result;
@@ -63,9 +65,9 @@ internal sealed class PendingWrites
 
         _partitionKeys[table] = partitionKey;
 
-        if (rows.TryGetValue(key, out var row))
+        if (rows.TryGetValue(key, out var index))
         {
-            row.Current = current;
+            CollectionsMarshal.AsSpan(_order)[index].Current = current;
             return;
         }
 
@@ -75,9 +77,8 @@ internal sealed class PendingWrites
                 $"A transaction may change at most {SqlEngine.MaxRowsPerTransaction} rows (it is applied as one atomic Core transaction); the transaction was rolled back");
         }
 
-        row = new PendingRow(stored) { Current = current };
-        rows[key] = row;
-        _order.Add((table, key, row));
+        rows[key] = _order.Count;
+        _order.Add(new PendingRow(table, key, stored, current));
     }
 
     /// <summary>
@@ -87,21 +88,21 @@ internal sealed class PendingWrites
     public string? InsertOnlyTable()
     {
         string? only = null;
-        foreach (var (table, _, row) in _order)
+        foreach (var row in _order)
         {
-            if (row.Base is not null || row.Current is null || (only is not null && !string.Equals(table, only, StringComparison.Ordinal)))
+            if (row.Base is not null || row.Current is null || (only is not null && !string.Equals(row.Table, only, StringComparison.Ordinal)))
             {
                 return null;
             }
 
-            only = table;
+            only = row.Table;
         }
 
         return only;
     }
 
     /// <summary>The current image of the changed row at <paramref name="index"/> (in the order of <see cref="ToActions"/>).</summary>
-    public Item InsertedItem(int index) => _order[index].Row.Current!;
+    public Item InsertedItem(int index) => _order[index].Current!;
 
     /// <summary>The COMMIT actions, one per changed row, in the order the rows were first changed.</summary>
     public List<TransactWriteItem> ToActions()
@@ -110,7 +111,7 @@ internal sealed class PendingWrites
         string? lastTable = null;
         Condition? notExists = null;
         Condition? exists = null;
-        foreach (var (table, key, row) in _order)
+        foreach (var (table, key, @base, current) in _order)
         {
             if (!ReferenceEquals(table, lastTable))
             {
@@ -119,19 +120,19 @@ internal sealed class PendingWrites
                 (lastTable, notExists, exists) = (table, Condition.AttributeNotExists(pk), Condition.AttributeExists(pk));
             }
 
-            if (row.Base is null)
+            if (@base is null)
             {
                 // Inserted by this transaction: nobody else may have inserted the row meanwhile.
-                actions.Add(row.Current is null
+                actions.Add(current is null
                     ? new TransactConditionCheck(table, key, notExists!)
-                    : new TransactPut(table, row.Current, notExists!));
+                    : new TransactPut(table, current, notExists!));
             }
             else
             {
                 // Read from the store: it must still be there.
-                actions.Add(row.Current is null
+                actions.Add(current is null
                     ? new TransactDelete(table, key, exists!)
-                    : new TransactPut(table, row.Current, exists!));
+                    : new TransactPut(table, current, exists!));
             }
         }
 
@@ -141,19 +142,14 @@ internal sealed class PendingWrites
     /// <summary>Why the COMMIT action at <paramref name="index"/> (of <see cref="ToActions"/>) can fail its condition, for the error message.</summary>
     public string Describe(int index)
     {
-        var (table, key, row) = _order[index];
-        return row.Base is null
-            ? row.Current is null
+        var (table, key, @base, current) = _order[index];
+        return @base is null
+            ? current is null
                 ? $"row {key} of {table} (inserted and deleted by this transaction) was inserted by another writer meanwhile"
                 : $"INSERT INTO {table}: duplicate key {key} (inserted by another writer meanwhile)"
             : $"row {key} of {table} was deleted by another writer meanwhile";
     }
 
-    /// <summary>One changed row.</summary>
-    private sealed class PendingRow(Item? stored)
-    {
-        public Item? Base { get; } = stored;
-
-        public Item? Current { get; set; }
-    }
+    /// <summary>One changed row: its table and key, the image it started from (null: inserted by the transaction) and its current image (null: deleted).</summary>
+    private record struct PendingRow(string Table, ItemKey Key, Item? Base, Item? Current);
 }
