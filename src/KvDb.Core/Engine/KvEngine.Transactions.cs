@@ -32,9 +32,7 @@ internal sealed partial class KvEngine
 
     /// <summary>The distinct lock stripes of the prepared actions, in ascending order (the global lock order).</summary>
     private static int[] StripesOf((TableStore Table, byte[] Pk, byte[]? Sk, int Hash)[] prepared) =>
-        prepared.Length == 1
-            ? [StripedLocks.StripeOf(prepared[0].Table.Id, prepared[0].Hash)]
-            : StripedLocks.Ordered(prepared.Length, i => StripedLocks.StripeOf(prepared[i].Table.Id, prepared[i].Hash));
+        StripedLocks.Ordered(prepared.Length, i => StripedLocks.StripeOf(prepared[i].Table.Id, prepared[i].Hash));
 
     public async ValueTask<TransactWriteResult> TransactWriteItemsAsync(IReadOnlyList<TransactWriteItem> actions, TransactWriteOptions options, CancellationToken cancellationToken = default)
     {

@@ -176,7 +176,7 @@ internal sealed class BulkValuesReader
                     TokenKind.Integer or TokenKind.Decimal => KvNumber.TryParse(_text.AsSpan(token.Start, token.Length), out var n)
                         ? RowValue.OfNumber(negative ? -n : n)
                         : throw new NotPlainException(), // the parser's path reports the invalid number
-                    TokenKind.String => RowValue.OfString(_text, token),
+                    TokenKind.String => RowValue.OfString(token),
                     TokenKind.True => RowValue.OfBool(true),
                     TokenKind.False => RowValue.OfBool(false),
                     TokenKind.Null => default,
@@ -206,17 +206,17 @@ internal sealed class BulkValuesReader
         }
     }
 
-    /// <summary>One plain literal of a row: NULL (the default), a number, a boolean, or a string as a range of the text.</summary>
+    /// <summary>One plain literal of a row: NULL (the default), a number, a boolean, or a string as its token in the text.</summary>
     public readonly struct RowValue
     {
-        private RowValue(AttributeKind kind, KvNumber number, bool boolean, int start, int length, bool escaped)
+        private readonly Token _string; // a string literal, quotes included
+
+        private RowValue(AttributeKind kind, KvNumber number, bool boolean, Token token)
         {
             Kind = kind;
             Number = number;
             Bool = boolean;
-            Start = start;
-            Length = length;
-            Escaped = escaped;
+            _string = token;
         }
 
         /// <summary>Null for NULL, else Number, String or Bool.</summary>
@@ -226,37 +226,30 @@ internal sealed class BulkValuesReader
 
         public bool Bool { get; }
 
-        // A string: the characters between its quotes; Escaped when they contain doubled quotes to undo.
-        private int Start { get; }
+        public static RowValue OfNumber(KvNumber value) => new(AttributeKind.Number, value, false, default);
 
-        private int Length { get; }
+        public static RowValue OfBool(bool value) => new(AttributeKind.Bool, default, value, default);
 
-        private bool Escaped { get; }
+        public static RowValue OfString(Token token) => new(AttributeKind.String, default, false, token);
 
-        public static RowValue OfNumber(KvNumber value) => new(AttributeKind.Number, value, false, 0, 0, false);
-
-        public static RowValue OfBool(bool value) => new(AttributeKind.Bool, default, value, 0, 0, false);
-
-        public static RowValue OfString(string text, Token token)
-        {
-            var inner = text.AsSpan(token.Start + 1, token.Length - 2);
-            return new(AttributeKind.String, default, false, token.Start + 1, token.Length - 2, inner.Contains(text[token.Start]));
-        }
-
-        /// <summary>The string's characters, when they need no unescaping (else use <see cref="ToAttributeValue"/>).</summary>
+        /// <summary>The string's characters, when they contain no doubled quote to undo (else use <see cref="ToAttributeValue"/>).</summary>
         public bool TryGetChars(string text, out ReadOnlySpan<char> chars)
         {
-            chars = Escaped ? default : text.AsSpan(Start, Length);
-            return !Escaped;
+            chars = text.AsSpan(_string.Start + 1, _string.Length - 2);
+            if (chars.Contains(text[_string.Start]))
+            {
+                chars = default;
+                return false;
+            }
+
+            return true;
         }
 
         /// <summary>The value as the parser's literal gives it (NULL as null).</summary>
         public AttributeValue? ToAttributeValue(string text) => Kind switch
         {
             AttributeKind.Number => AttributeValue.FromNumber(Number),
-            AttributeKind.String => AttributeValue.FromString(Escaped
-                ? text.Substring(Start, Length).Replace(new string(text[Start - 1], 2), text[Start - 1].ToString(), StringComparison.Ordinal)
-                : text.Substring(Start, Length)),
+            AttributeKind.String => AttributeValue.FromString(Lexer.Unquote(text, _string)),
             AttributeKind.Bool => SqlValues.Bool(Bool),
             _ => null,
         };
