@@ -42,12 +42,44 @@ public sealed class SqlCommand : IAsyncEnumerable<SqlRow>
         (await ExecuteAsync(cancellationToken).ConfigureAwait(false)).RowsAffected;
 
     /// <inheritdoc />
-    public async IAsyncEnumerator<SqlRow> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    public IAsyncEnumerator<SqlRow> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
+
+    /// <summary>Runs the statements on the first step, then hands every step to the result's own enumerator (no extra asynchronous layer per row).</summary>
+    private sealed class Enumerator(SqlCommand command, CancellationToken cancellationToken) : IAsyncEnumerator<SqlRow>
     {
-        var result = await ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var row in result.Rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        private IAsyncEnumerator<SqlRow>? _rows;
+
+        public SqlRow Current => _rows is { } rows ? rows.Current : throw new InvalidOperationException("MoveNextAsync has not been called.");
+
+        public ValueTask<bool> MoveNextAsync()
         {
-            yield return row;
+            if (_rows is { } rows)
+            {
+                return rows.MoveNextAsync();
+            }
+
+            ValueTask<SqlResult> execute;
+            try
+            {
+                execute = command.ExecuteAsync(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return ValueTask.FromException<bool>(ex);
+            }
+
+            return execute.IsCompletedSuccessfully ? Start(execute.Result) : StartAsync(execute);
         }
+
+        private ValueTask<bool> Start(SqlResult result)
+        {
+            _rows = result.Rows.GetAsyncEnumerator(cancellationToken);
+            return _rows.MoveNextAsync();
+        }
+
+        private async ValueTask<bool> StartAsync(ValueTask<SqlResult> execute) =>
+            await Start(await execute.ConfigureAwait(false)).ConfigureAwait(false);
+
+        public ValueTask DisposeAsync() => _rows?.DisposeAsync() ?? default;
     }
 }

@@ -461,7 +461,7 @@ public sealed partial class SqlEngine
     private SqlResult Run(CachedPlan entry, AttributeValue?[]? values, CancellationToken ct) =>
         entry.PointRead is { } point
             ? new SqlResult(entry.Columns, new PointReadRows(this, entry, point, values, ct), -1)
-            : new SqlResult(entry.Columns, StreamAsync(entry.Subqueries, entry.Plan!, entry.Columns, null, values, ct), -1);
+            : new SqlResult(entry.Columns, Stream(entry.Subqueries, entry.Plan!, entry.Columns, null, values, ct), -1);
 
     /// <summary>
     /// The rows of a cached point read: at most one, produced synchronously when Core answers synchronously (in

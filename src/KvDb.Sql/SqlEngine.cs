@@ -47,6 +47,9 @@ public sealed partial class SqlEngine
 
     private IKvStore Store => _database.Store;
 
+    /// <summary>Keeps the materialized joins current (tests look at their in-memory copies through it).</summary>
+    internal Materialization.ViewMaintainer Maintainer => _maintainer;
+
     /// <summary>Runs SQL text; the result is the last statement's.</summary>
     /// <param name="text">One or more statements separated by ';'.</param>
     /// <param name="parameters">Parameter values (object, dictionary or list), or null.</param>
@@ -189,7 +192,7 @@ public sealed partial class SqlEngine
                     Optimization.Rules.ProjectionPushDownRule.Apply(plan);
                     Optimization.Rules.ColumnPruningRule.Apply(plan);
                     var subqueries = binder.Subqueries.Select(s => (s.Id, Optimization.Rules.ColumnPruningRule.Apply(s.Plan), s.Correlated)).ToArray();
-                    return new SqlResult(bound.Columns, StreamAsync(subqueries, plan, bound.Columns, session.Pending, null, ct), -1);
+                    return new SqlResult(bound.Columns, Stream(subqueries, plan, bound.Columns, session.Pending, null, ct), -1);
                 }
 
             case ExplainStatement explain:
@@ -345,6 +348,18 @@ public sealed partial class SqlEngine
         new(ex.Code is KvErrorCode.LimitExceeded or KvErrorCode.ItemTooLarge or KvErrorCode.KeyTooLarge or KvErrorCode.NestingTooDeep
             ? SqlErrorCode.LimitExceeded
             : SqlErrorCode.InvalidStatement, ex.Message);
+
+    /// <summary>
+    /// The rows of a plan: columns of a materialized join straight from its in-memory copy when that is all the plan
+    /// reads (<see cref="MaterializedRows"/>), else <see cref="StreamAsync"/>.
+    /// </summary>
+    private IAsyncEnumerable<SqlRow> Stream(
+        (int Id, LogicalPlan Plan, bool Correlated)[] subqueries, LogicalPlan plan, IReadOnlyList<string> columns, PendingWrites? pending,
+        AttributeValue?[]? parameters, CancellationToken ct) =>
+        subqueries.Length == 0 && plan is LogicalProject { Input: LogicalMaterializedScan { Join.Rows: { } cache } scan } project
+            && MaterializedRows.DirectSlots(project.Exprs) is { } slots
+            ? new MaterializedRows(cache, scan, slots, columns, () => StreamAsync(subqueries, plan, columns, pending, parameters, ct), ct)
+            : StreamAsync(subqueries, plan, columns, pending, parameters, ct);
 
     /// <summary>Runs the subqueries, then streams the main plan's rows.</summary>
     private async IAsyncEnumerable<SqlRow> StreamAsync(

@@ -40,6 +40,49 @@ public static class SqlTimingMeasurement
             return;
         }
 
+        if (which == "mj-probe")
+        {
+            var b = new SqlJoinBenchmarks();
+            b.SetupMaterialized();
+            var db = (KvDatabase)typeof(SqlPeerBenchmark).GetProperty("Db", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(b)!;
+            var engine = SqlEngine.For(db);
+            var maintainer = (KvDb.Sql.Materialization.ViewMaintainer)typeof(SqlEngine).GetField("_maintainer", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(engine)!;
+            var join = maintainer.GetJoinsAsync(default).AsTask().GetAwaiter().GetResult()[0];
+            var snap = join.Rows!.Current!;
+            int c0 = snap.Column("s0.search"), c1 = snap.Column("s1.people_name"), c2 = snap.Column("s2.price");
+            var cols = new[] { "a", "b", "c" };
+            long Loop(int mode)
+            {
+                long n = 0;
+                for (var slot = 0; slot < snap.Slots; slot++)
+                {
+                    if (snap.Row(slot) is not { } r) continue;
+                    if (mode == 0) { n += r.Length; continue; }
+                    var a = KvDb.Sql.Materialization.JoinRowCache.Snapshot.Get(r, c0); var bb = KvDb.Sql.Materialization.JoinRowCache.Snapshot.Get(r, c1); var cc = KvDb.Sql.Materialization.JoinRowCache.Snapshot.Get(r, c2);
+                    if (mode == 1) { n += (a is null ? 0 : 1) + (bb is null ? 0 : 1) + (cc is null ? 0 : 1); continue; }
+                    if (mode == 2) { n += a!.AsString().Length + bb!.AsString().Length + (cc is null ? 0 : 1); continue; }
+                    if (mode == 4) { var ids = s_ids; var rr = new SqlRow(cols, r, ids); n += rr.Count; continue; }
+                    var row = new SqlRow(cols, [cc, bb, a]);
+                    n += row.GetAttribute(2)!.AsString().Length + row.GetAttribute(1)!.AsString().Length;
+                }
+                return n;
+            }
+            s_ids = [c2, c1, c0];
+            for (var mode = 0; mode < 5; mode++)
+            {
+                Loop(mode);
+                var pause = GC.GetTotalPauseDuration();
+                var g0 = GC.CollectionCount(0);
+                var sw = Stopwatch.StartNew();
+                for (var i = 0; i < 20; i++) Loop(mode);
+                output.WriteLine($"mode {mode}: {sw.Elapsed.TotalMilliseconds / 20:F2} ms, GC pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / 20:F2} ms, gen0 {(GC.CollectionCount(0) - g0) / 20.0}");
+            }
+            var sw2 = Stopwatch.StartNew();
+            for (var i = 0; i < 20; i++) b.KvDb_MaterializedJoin().AsTask().GetAwaiter().GetResult();
+            output.WriteLine($"sql: {sw2.Elapsed.TotalMilliseconds / 20:F2} ms");
+            return;
+        }
+
         if (which is "insert" or "all")
         {
             Insert(output, runs);
@@ -186,6 +229,8 @@ public static class SqlTimingMeasurement
             return Rows;
         }, () => db!.Dispose());
     }
+
+    private static int[] s_ids = [];
 
     private static void Compare(TextWriter output, string name, int runs, Func<long> kvdb, Func<long> sqlite)
     {

@@ -34,4 +34,12 @@ public sealed class KvDbOptions
 
     /// <summary>Page size the fluent API uses when it walks a query or scan page by page (default 1000).</summary>
     public int QueryPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Memory budget, in estimated bytes, for the decoded in-memory copies of materialized joins that KvDb.Sql keeps
+    /// next to their stored rows so that queries answered from a join read no records (default 256 MiB; 0 disables
+    /// them). A join whose copy would not fit is read from its stored rows instead. Only a database that holds its
+    /// data in this process keeps copies (not a cluster client).
+    /// </summary>
+    public long MaterializedJoinCacheBytes { get; set; } = 256L << 20;
 }

@@ -152,6 +152,13 @@ internal sealed partial class KvEngine : IKvStore
         return ValueTask.FromResult<IReadOnlyList<string>>(names);
     }
 
+    /// <summary>The store of a table, or null when there is no such table.</summary>
+    internal TableStore? FindTable(string tableName)
+    {
+        ThrowIfDisposed();
+        return _tables.GetValueOrDefault(tableName);
+    }
+
     internal TableStore Table(string tableName)
     {
         ArgumentNullException.ThrowIfNull(tableName);

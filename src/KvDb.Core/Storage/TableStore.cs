@@ -23,6 +23,7 @@ internal sealed class TableStore
     private readonly object _structureLock = new();
     private long _itemCount;
     private long _sizeBytes;
+    private long _changes;
 
     /// <param name="schema">The table's (or index's) key schema.</param>
     /// <param name="id">The table id (shared by an index with its table).</param>
@@ -66,6 +67,13 @@ internal sealed class TableStore
     public long ItemCount => Interlocked.Read(ref _itemCount);
 
     public long SizeBytes => Interlocked.Read(ref _sizeBytes);
+
+    /// <summary>
+    /// How many records this table has stored or removed since it was created or opened (every put counts, and every
+    /// delete that removed something): a reader that keeps its own copy of the table's rows compares it to know
+    /// whether anything changed since the copy was made.
+    /// </summary>
+    public long ChangeCount => Interlocked.Read(ref _changes);
 
     public long PartitionCount => _hash.Count;
 
@@ -208,6 +216,7 @@ internal sealed class TableStore
         }
 
         Interlocked.Add(ref _sizeBytes, record.Length - (old?.Length ?? 0));
+        Interlocked.Increment(ref _changes);
         return old;
     }
 
@@ -274,6 +283,7 @@ internal sealed class TableStore
         {
             Interlocked.Decrement(ref _itemCount);
             Interlocked.Add(ref _sizeBytes, -old.Length);
+            Interlocked.Increment(ref _changes);
         }
 
         return old;

@@ -51,6 +51,9 @@ internal sealed class MaterializedJoin
 
     public string StorageTable => "__mj_" + Name;
 
+    /// <summary>The decoded in-memory copy of the stored rows, kept by the maintainer (null: read the stored rows).</summary>
+    public JoinRowCache? Rows { get; set; }
+
     public string Signature => Describe(Sources.Select(s => s.Table).ToList(), Steps);
 
     public static string Describe(IReadOnlyList<string> tables, IReadOnlyList<HashSet<string>> steps) =>

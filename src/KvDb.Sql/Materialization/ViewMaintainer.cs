@@ -56,7 +56,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                     var query = (SelectStatement)SqlParser.ParseStatement(item["sql"].AsString());
                     // Entries without a format were written before the flat format existed.
                     var flat = item.Get("format") is { Kind: AttributeKind.Number } format && format.AsNumber() == MaterializedJoin.FlatFormat;
-                    loaded[name] = (MaterializedJoin.Create(name, ((SelectQuery)query.Query).From!, flat), item["applied"].AsNumber().ToInt64());
+                    loaded[name] = (Attach(MaterializedJoin.Create(name, ((SelectQuery)query.Query).From!, flat)), item["applied"].AsNumber().ToInt64());
                 }
             }
 
@@ -87,6 +87,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                 await store.CreateIndexAsync(join.StorageTable, IndexSchema.Global("k" + i, new KeyAttribute("k" + i, ScalarType.String)), null, ct).ConfigureAwait(false);
             }
 
+            Attach(join);
             var applied = await RefreshAsync(join, ct).ConfigureAwait(false);
             await SaveAsync(join, applied, ct).ConfigureAwait(false);
             _joins = new Dictionary<string, (MaterializedJoin, long)>(joins, StringComparer.Ordinal) { [join.Name] = (join, applied) };
@@ -174,14 +175,66 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             await BuildRowsAsync(join, await RunQueryAsync(join.Query, [], ct).ConfigureAwait(false), rows, ct).ConfigureAwait(false);
         }
 
-        await WriteAsync(join, rows, stale, ct).ConfigureAwait(false);
+        await WriteAsync(join, rows, stale, ct, complete: true).ConfigureAwait(false);
         return asOf;
     }
 
     private static readonly TransactWriteOptions s_atomic = new() { MaxActions = TransactWriteOptions.Unbounded };
 
-    /// <summary>Stores <paramref name="rows"/> and deletes the <paramref name="deleted"/> keys not among them, as one transaction.</summary>
-    private async ValueTask WriteAsync(MaterializedJoin join, Dictionary<string, Item> rows, IEnumerable<string> deleted, CancellationToken ct)
+    /// <summary>
+    /// Gives a join stored in the flat format an in-memory copy of its rows, when the database holds its data in this
+    /// process and the budget allows (see <see cref="JoinRowCache"/>).
+    /// </summary>
+    private MaterializedJoin Attach(MaterializedJoin join)
+    {
+        if (join.Flat && database.LocalEngine is { } engine && database.Options.MaterializedJoinCacheBytes > 0)
+        {
+            join.Rows = new JoinRowCache(engine, join.StorageTable, database.Options.MaterializedJoinCacheBytes, (cache, ct) => EnsureRowsAsync(cache, ct));
+        }
+
+        return join;
+    }
+
+    /// <summary>Builds a join's in-memory copy from its stored rows, unless it is current (a reader found it missing or stale).</summary>
+    private async ValueTask EnsureRowsAsync(JoinRowCache cache, CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (cache.Current is not null || cache.TooLarge || database.LocalEngine?.FindTable(cache.StorageTable) is not { } table)
+            {
+                return;
+            }
+
+            var version = table.ChangeCount;
+            var items = new List<Item>();
+            ItemKey? start = null;
+            do
+            {
+                var page = await store.ScanAsync(new ScanRequest(cache.StorageTable) { ExclusiveStartKey = start, Limit = 1000 }, ct).ConfigureAwait(false);
+                items.AddRange(page.Items);
+                start = page.LastEvaluatedKey;
+            }
+            while (start is not null);
+
+            // The maintainer holds the lock, so only someone else can have written meanwhile: then the copy is not built.
+            if (table.ChangeCount == version)
+            {
+                cache.Replace(table, version, items);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="rows"/> and deletes the <paramref name="deleted"/> keys not among them, as one transaction,
+    /// and applies the same to the join's in-memory copy; <paramref name="complete"/>: the rows are the join's whole
+    /// content (a refresh), so they replace the copy.
+    /// </summary>
+    private async ValueTask WriteAsync(MaterializedJoin join, Dictionary<string, Item> rows, IEnumerable<string> deleted, CancellationToken ct, bool complete = false)
     {
         var actions = new List<TransactWriteItem>(rows.Count);
         foreach (var item in rows.Values)
@@ -189,18 +242,44 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             actions.Add(new TransactPut(join.StorageTable, item));
         }
 
+        var deletes = new List<string>();
         foreach (var key in deleted.Distinct(StringComparer.Ordinal))
         {
             if (!rows.ContainsKey(key))
             {
+                deletes.Add(key);
                 actions.Add(new TransactDelete(join.StorageTable, new ItemKey(AttributeValue.FromString(key))));
             }
         }
 
-        for (var offset = 0; offset < actions.Count; offset += TransactWriteOptions.Unbounded)
+        var table = join.Rows is null ? null : database.LocalEngine?.FindTable(join.StorageTable);
+        var before = table?.ChangeCount ?? 0;
+        try
         {
-            var chunk = actions.GetRange(offset, Math.Min(TransactWriteOptions.Unbounded, actions.Count - offset));
-            await store.TransactWriteItemsAsync(chunk, s_atomic, ct).ConfigureAwait(false);
+            for (var offset = 0; offset < actions.Count; offset += TransactWriteOptions.Unbounded)
+            {
+                var chunk = actions.GetRange(offset, Math.Min(TransactWriteOptions.Unbounded, actions.Count - offset));
+                await store.TransactWriteItemsAsync(chunk, s_atomic, ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            join.Rows?.Invalidate();
+            throw;
+        }
+
+        if (join.Rows is { } cache)
+        {
+            // Every put stores a row and every delete removes one (the keys were read from the table under the lock).
+            var after = table?.ChangeCount ?? 0;
+            if (complete && table is not null && after - before == actions.Count)
+            {
+                cache.Replace(table, after, rows.Values);
+            }
+            else
+            {
+                cache.Apply(table, before, after, actions.Count, rows.Values, deletes);
+            }
         }
     }
 

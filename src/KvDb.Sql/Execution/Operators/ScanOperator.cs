@@ -200,6 +200,34 @@ internal static class ScanOperator
         var width = scan.Width;
         var sources = join.Sources.Count;
         var columns = scan.Columns ?? new string[]?[sources];
+        if (join.Rows is { } cache && await cache.OpenAsync(ctx.CancellationToken).ConfigureAwait(false) is { } snapshot)
+        {
+            // The in-memory copy: no record read or decoded.
+            var ids = MaterializedColumns(scan, snapshot);
+            var wholeSources = WholeSources(scan, snapshot);
+            for (var slot = 0; slot < snapshot.Slots; slot++)
+            {
+                if (snapshot.Row(slot) is not { } copy)
+                {
+                    continue;
+                }
+
+                if ((slot & 1023) == 0)
+                {
+                    ctx.CancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var row = new AttributeValue?[width];
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    row[i] = ids[i] >= 0 ? Materialization.JoinRowCache.Snapshot.Get(copy, ids[i]) : WholeSource(copy, wholeSources[-1 - ids[i]]);
+                }
+
+                yield return row;
+            }
+
+            yield break;
+        }
 
         // Per joined table: the stored attribute names of the columns read (flat format), or of the whole item (first format).
         var stored = new string[]?[sources];
@@ -268,6 +296,61 @@ internal static class ScanOperator
             start = page.LastEvaluatedKey;
         }
         while (start is not null);
+    }
+
+    /// <summary>
+    /// For each slot of a materialized scan's rows, the column of the in-memory copy it reads, or -1 - i for the whole
+    /// item of source i (<see cref="WholeSources"/>). A column no stored row has is <see cref="int.MaxValue"/>, past
+    /// every row's width, so it reads as NULL.
+    /// </summary>
+    public static int[] MaterializedColumns(LogicalMaterializedScan scan, Materialization.JoinRowCache.Snapshot snapshot)
+    {
+        var ids = new int[scan.Width];
+        var at = 0;
+        for (var i = 0; i < scan.Join.Sources.Count; i++)
+        {
+            if (scan.Columns?[i] is { } wanted)
+            {
+                foreach (var name in wanted)
+                {
+                    ids[at++] = snapshot.Column(Materialization.MaterializedJoin.FlatName(i, name)) is var id and >= 0 ? id : int.MaxValue;
+                }
+            }
+            else
+            {
+                ids[at++] = -1 - i;
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>Per source: its attributes in the in-memory copy, as (column, name without the source prefix).</summary>
+    private static (int Column, string Name)[][] WholeSources(LogicalMaterializedScan scan, Materialization.JoinRowCache.Snapshot snapshot)
+    {
+        var sources = new (int, string)[scan.Join.Sources.Count][];
+        for (var i = 0; i < sources.Length; i++)
+        {
+            var prefix = Materialization.MaterializedJoin.FlatPrefix(i);
+            sources[i] = [.. snapshot.Names.Select((name, column) => (column, name)).Where(c => c.name.StartsWith(prefix, StringComparison.Ordinal)).Select(c => (c.column, c.name[prefix.Length..]))];
+        }
+
+        return sources;
+    }
+
+    /// <summary>One joined table's whole item, from a row of the in-memory copy.</summary>
+    private static AttributeValue WholeSource(AttributeValue?[] stored, (int Column, string Name)[] attributes)
+    {
+        var entries = new List<KeyValuePair<string, AttributeValue>>(attributes.Length);
+        foreach (var (column, name) in attributes)
+        {
+            if (Materialization.JoinRowCache.Snapshot.Get(stored, column) is { } value)
+            {
+                entries.Add(new(name, value));
+            }
+        }
+
+        return AttributeValue.FromMap(entries);
     }
 
     /// <summary>One joined table's whole item, gathered from a flat stored row's attributes with its prefix.</summary>
