@@ -74,6 +74,26 @@ internal sealed class JoinRowCache
     /// <summary>Estimated bytes the copy holds (0 when there is none).</summary>
     public long EstimatedBytes => _current is null ? 0 : Interlocked.Read(ref _bytes);
 
+    /// <summary>
+    /// The estimate recomputed from the current rows and shared texts (tests compare it with the one kept step by
+    /// step); only while no writer runs.
+    /// </summary>
+    internal long RecountBytes()
+    {
+        if (_current is not { } snapshot)
+        {
+            return 0;
+        }
+
+        var bytes = _strings.Values.Sum(s => 48 + Estimate(s.Value));
+        foreach (var (key, slot) in _slotOf)
+        {
+            bytes += RowBytes(key, snapshot.Row(slot)!);
+        }
+
+        return bytes;
+    }
+
     /// <summary>Whether the join did not fit the budget and has not shrunk enough since to try again.</summary>
     public bool TooLarge
     {

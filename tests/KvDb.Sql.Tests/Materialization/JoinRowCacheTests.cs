@@ -69,6 +69,10 @@ public sealed class JoinRowCacheTests
             var snapshot = join.Rows!.Current;
             Assert.NotNull(snapshot);
             Assert.Equal(plain.Count, snapshot.Rows);
+
+            // The memory estimate kept step by step equals one recounted from the rows and shared texts the copy
+            // holds: nothing leaks into it, nothing is counted twice.
+            Assert.Equal(join.Rows.RecountBytes(), join.Rows.EstimatedBytes);
         }
     }
 
@@ -91,6 +95,12 @@ public sealed class JoinRowCacheTests
         Assert.NotSame(first.Row(1), second.Row(1));
         Assert.Same(first.Row(0), second.Row(0));
         Assert.True(join.Rows.EstimatedBytes > 0);
+
+        // With no rows left, the copy holds nothing (the shared texts left with their last rows).
+        await db.ExecAsync("DELETE FROM l WHERE id = 1");
+        Assert.Empty(await db.RowsAsync(ViewQuery));
+        Assert.Equal(0, join.Rows.Current!.Rows);
+        Assert.Equal(0, join.Rows.EstimatedBytes);
     }
 
     [Fact]
