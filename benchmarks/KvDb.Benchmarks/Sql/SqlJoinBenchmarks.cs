@@ -17,16 +17,16 @@ public class SqlJoinBenchmarks : SqlPeerBenchmark
     private const int Items = 100_000;
     private const int People = 10_000;
     private const int Products = 1_000;
-    private const string Query =
+    internal const string Query =
         "SELECT products.price, people.people_name, items.search FROM items INNER JOIN people ON items.people = people.id INNER JOIN products ON items.search = products.name";
 
     private static int PersonOf(int item) => (int)((item * 7919L) % People);
 
     private static int ProductOf(int item) => (int)((item * 104_729L) % Products);
 
-    private static KvDatabase LoadKvDb()
+    internal static KvDatabase LoadKvDb(KvDbOptions? options = null)
     {
-        var db = KvDatabase.OpenInMemory();
+        var db = KvDatabase.OpenInMemory(options);
         SqlData.Exec(db, "CREATE TABLE people (id NUMBER, people_name STRING, age NUMBER, PRIMARY KEY (id))");
         SqlData.Exec(db, "CREATE TABLE products (id NUMBER, name STRING, price NUMBER, PRIMARY KEY (id))");
         SqlData.Exec(db, "CREATE TABLE items (id NUMBER, search STRING, people NUMBER, PRIMARY KEY (id))");

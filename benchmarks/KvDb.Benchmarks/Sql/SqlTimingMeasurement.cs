@@ -40,46 +40,9 @@ public static class SqlTimingMeasurement
             return;
         }
 
-        if (which == "mj-probe")
+        if (which == "mjoin-copy")
         {
-            var b = new SqlJoinBenchmarks();
-            b.SetupMaterialized();
-            var db = (KvDatabase)typeof(SqlPeerBenchmark).GetProperty("Db", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(b)!;
-            var engine = SqlEngine.For(db);
-            var maintainer = (KvDb.Sql.Materialization.ViewMaintainer)typeof(SqlEngine).GetField("_maintainer", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(engine)!;
-            var join = maintainer.GetJoinsAsync(default).AsTask().GetAwaiter().GetResult()[0];
-            var snap = join.Rows!.Current!;
-            int c0 = snap.Column("s0.search"), c1 = snap.Column("s1.people_name"), c2 = snap.Column("s2.price");
-            var cols = new[] { "a", "b", "c" };
-            long Loop(int mode)
-            {
-                long n = 0;
-                for (var slot = 0; slot < snap.Slots; slot++)
-                {
-                    if (snap.Row(slot) is not { } r) continue;
-                    if (mode == 0) { n += r.Length; continue; }
-                    var a = KvDb.Sql.Materialization.JoinRowCache.Snapshot.Get(r, c0); var bb = KvDb.Sql.Materialization.JoinRowCache.Snapshot.Get(r, c1); var cc = KvDb.Sql.Materialization.JoinRowCache.Snapshot.Get(r, c2);
-                    if (mode == 1) { n += (a is null ? 0 : 1) + (bb is null ? 0 : 1) + (cc is null ? 0 : 1); continue; }
-                    if (mode == 2) { n += a!.AsString().Length + bb!.AsString().Length + (cc is null ? 0 : 1); continue; }
-                    if (mode == 4) { var ids = s_ids; var rr = new SqlRow(cols, r, ids); n += rr.Count; continue; }
-                    var row = new SqlRow(cols, [cc, bb, a]);
-                    n += row.GetAttribute(2)!.AsString().Length + row.GetAttribute(1)!.AsString().Length;
-                }
-                return n;
-            }
-            s_ids = [c2, c1, c0];
-            for (var mode = 0; mode < 5; mode++)
-            {
-                Loop(mode);
-                var pause = GC.GetTotalPauseDuration();
-                var g0 = GC.CollectionCount(0);
-                var sw = Stopwatch.StartNew();
-                for (var i = 0; i < 20; i++) Loop(mode);
-                output.WriteLine($"mode {mode}: {sw.Elapsed.TotalMilliseconds / 20:F2} ms, GC pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / 20:F2} ms, gen0 {(GC.CollectionCount(0) - g0) / 20.0}");
-            }
-            var sw2 = Stopwatch.StartNew();
-            for (var i = 0; i < 20; i++) b.KvDb_MaterializedJoin().AsTask().GetAwaiter().GetResult();
-            output.WriteLine($"sql: {sw2.Elapsed.TotalMilliseconds / 20:F2} ms");
+            MaterializedJoinCopy(output, runs);
             return;
         }
 
@@ -230,7 +193,54 @@ public static class SqlTimingMeasurement
         }, () => db!.Dispose());
     }
 
-    private static int[] s_ids = [];
+    /// <summary>
+    /// The in-memory copy of the benchmark's materialized join (<c>sql-timing mjoin-copy [updates]</c>): the memory it
+    /// holds (its estimate, and the managed heap with and without it), the time to read the join, and what it adds to
+    /// the upkeep of writes: single-row UPDATEs of items, each caught up by a cheap query, with and without the copy.
+    /// </summary>
+    private static void MaterializedJoinCopy(TextWriter output, int updates)
+    {
+        const string CreateJoin = "create join inner join people on items.people = people.id inner join products on items.search = products.name";
+        foreach (var budget in new[] { 0, new KvDbOptions().MaterializedJoinCacheBytes, 0, new KvDbOptions().MaterializedJoinCacheBytes })
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            using var db = SqlJoinBenchmarks.LoadKvDb(new KvDbOptions { MaterializedJoinCacheBytes = budget });
+            var loaded = GC.GetTotalMemory(forceFullCollection: true);
+            SqlData.Exec(db, CreateJoin);
+            long Read() => db.Sql(SqlJoinBenchmarks.Query).ToListAsync().AsTask().GetAwaiter().GetResult().Count;
+            Read();
+            var withJoin = GC.GetTotalMemory(forceFullCollection: true);
+            var maintainer = SqlEngine.For(db).Maintainer;
+            var joins = maintainer.GetJoinsAsync(default).AsTask().GetAwaiter().GetResult();
+            var join = joins.Single(j => j.Name == "join_items_people_products");
+            var label = budget == 0 ? "without copy" : "with copy";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{label,-13} create join ({joins.Count} joins: {string.Join(", ", joins.Select(j => j.Name))}) adds {(withJoin - loaded) / 1e6:F1} MB to the heap; the read join's copy: estimate {(join.Rows?.EstimatedBytes ?? 0) / 1e6:F1} MB, {join.Rows?.Current?.Rows ?? 0} rows; copies of the others: {joins.Count(j => j.Rows?.Current is not null) - (join.Rows?.Current is null ? 0 : 1)}"));
+            var reads = new List<double>();
+            for (var i = 0; i < 9; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Read();
+                reads.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            reads.Sort();
+            var random = new Random(SqlData.Seed);
+            var (g0, g1, g2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            var upkeep = Stopwatch.StartNew();
+            for (var i = 0; i < updates; i++)
+            {
+                SqlData.Exec(db, string.Create(CultureInfo.InvariantCulture, $"UPDATE items SET people = {random.Next(10_000)} WHERE id = {random.Next(100_000)}"));
+                _ = db.Sql("SELECT id FROM products WHERE id = 1").ToListAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            var perUpdate = upkeep.Elapsed.TotalMicroseconds / updates;
+            var gcs = string.Create(CultureInfo.InvariantCulture, $"GCs {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{label,-13} read median {reads[reads.Count / 2]:F1} ms; {updates} UPDATEs each caught up: {perUpdate:F0} us per UPDATE ({gcs}); copy still current: {join.Rows?.Current is not null}; rows after: {Read()}"));
+        }
+    }
 
     private static void Compare(TextWriter output, string name, int runs, Func<long> kvdb, Func<long> sqlite)
     {

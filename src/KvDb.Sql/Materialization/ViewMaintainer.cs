@@ -254,6 +254,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
 
         var table = join.Rows is null ? null : database.LocalEngine?.FindTable(join.StorageTable);
         var before = table?.ChangeCount ?? 0;
+        var copied = join.Rows?.Current is not null;
         try
         {
             for (var offset = 0; offset < actions.Count; offset += TransactWriteOptions.Unbounded)
@@ -271,8 +272,10 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         if (join.Rows is { } cache)
         {
             // Every put stores a row and every delete removes one (the keys were read from the table under the lock).
+            // A copy is built when a query first reads the join (hash-db's create join also materializes every prefix
+            // of its chain, which queries may never read); from then on every write keeps it current.
             var after = table?.ChangeCount ?? 0;
-            if (complete && table is not null && after - before == actions.Count)
+            if (complete && copied && table is not null && after - before == actions.Count)
             {
                 cache.Replace(table, after, rows.Values);
             }

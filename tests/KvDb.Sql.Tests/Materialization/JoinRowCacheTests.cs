@@ -104,6 +104,53 @@ public sealed class JoinRowCacheTests
     }
 
     [Fact]
+    public async Task Copy_IsBuiltWhenAQueryFirstReadsTheJoin_NotForPrefixesNobodyReads()
+    {
+        await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync("""
+            CREATE TABLE people (id NUMBER, people_name STRING, PRIMARY KEY (id));
+            CREATE TABLE products (id NUMBER, name STRING, price NUMBER, PRIMARY KEY (id));
+            CREATE TABLE items (id NUMBER, search STRING, people NUMBER, PRIMARY KEY (id));
+            INSERT INTO people (id, people_name) VALUES (1, 'Ted');
+            INSERT INTO products (id, name, price) VALUES (1, 'Cat', 5);
+            INSERT INTO items (id, search, people) VALUES (1, 'Cat', 1);
+            create join inner join people on items.people = people.id inner join products on items.search = products.name
+            """);
+        var joins = await SqlEngine.For(db).Maintainer.GetJoinsAsync(default);
+        Assert.Equal(["join_items_people", "join_items_people_products"], joins.Select(j => j.Name).Order(StringComparer.Ordinal));
+        Assert.All(joins, j => Assert.Null(j.Rows!.Current));
+
+        await db.ExecAsync("INSERT INTO items (id, search, people) VALUES (2, 'Cat', 1)");
+        Assert.Equal(["5|Ted|Cat", "5|Ted|Cat"], await db.RowsAsync(
+            "SELECT products.price, people.people_name, items.search FROM items INNER JOIN people ON items.people = people.id INNER JOIN products ON items.search = products.name"));
+        Assert.NotNull(joins.Single(j => j.Name == "join_items_people_products").Rows!.Current);
+        Assert.Null(joins.Single(j => j.Name == "join_items_people").Rows!.Current);
+    }
+
+    [Fact]
+    public async Task Refresh_AfterTheFeedMovedOn_ReplacesTheCopy()
+    {
+        // A short change feed: more commits than it keeps between two reads make the upkeep recompute the join.
+        await using var db = KvDatabase.OpenInMemory(new KvDbOptions { ChangeFeedRetention = 16 });
+        await db.ExecAsync(Setup + "; INSERT INTO l (id, k, name) VALUES (1, 1, 'a'), (2, 1, 'b'); INSERT INTO r (id, k, label) VALUES (10, 1, 'x')");
+        Assert.Equal(["1|a|10|x", "2|b|10|x"], await SortedAsync(db, ViewQuery));
+        var join = await JoinAsync(db, "view_lr");
+        var before = join.Rows!.Current!;
+        for (var i = 0; i < 40; i++)
+        {
+            await db.ExecAsync($"UPDATE r SET label = 'v{i}' WHERE id = 10");
+        }
+
+        await db.ExecAsync("DELETE FROM l WHERE id = 2");
+        Assert.Equal(["1|a|10|v39"], await SortedAsync(db, ViewQuery));
+        var after = join.Rows.Current!;
+        Assert.NotSame(before, after);
+        Assert.Equal(1, after.Rows);
+        Assert.Equal(1, after.Slots); // built afresh, not a changed copy of the old state (which had two slots)
+        Assert.Equal(join.Rows.RecountBytes(), join.Rows.EstimatedBytes);
+    }
+
+    [Fact]
     public async Task Reader_KeepsTheStateItStartedWith_WhileTheJoinChanges()
     {
         await using var db = KvDatabase.OpenInMemory();
