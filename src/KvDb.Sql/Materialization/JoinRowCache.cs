@@ -44,14 +44,16 @@ internal sealed class JoinRowCache
     private long _bytes;
     private long _tooLargeAt = -1;
 
-    // Strings shared between rows (dictionary encoding): a joined table's attribute repeats in every row its item
-    // joins into, and a copy that holds one object per distinct text is smaller and faster to read. Each shared text
-    // counts the rows that hold it and leaves the table with the last one; a column stops adding texts once most of
-    // its texts turn out distinct.
-    private Dictionary<string, SharedString> _strings = new(StringComparer.Ordinal);
+    // Values shared between rows (dictionary encoding): a joined table's attribute repeats in every row its item
+    // joins into, and a copy that holds one object per distinct string or number is smaller and faster to read (its
+    // rows point into a small set of objects instead of one object per row). Each shared value counts the rows that
+    // hold it and leaves the table with the last one; a column stops adding values once most of its values turn out
+    // distinct. Numbers are normalised (equal numbers have one representation), so sharing never changes a value.
+    private Dictionary<string, SharedValue> _strings = new(StringComparer.Ordinal);
+    private Dictionary<KvNumber, SharedValue> _numbers = [];
     private ColumnStats[] _stats = [];
 
-    private const int MaxSharedStrings = 1 << 20;
+    private const int MaxSharedValues = 1 << 20;
     private const int MaxSharedLength = 256;
 
     private volatile Snapshot? _current;
@@ -75,7 +77,7 @@ internal sealed class JoinRowCache
     public long EstimatedBytes => _current is null ? 0 : Interlocked.Read(ref _bytes);
 
     /// <summary>
-    /// The estimate recomputed from the current rows and shared texts (tests compare it with the one kept step by
+    /// The estimate recomputed from the current rows and shared values (tests compare it with the one kept step by
     /// step); only while no writer runs.
     /// </summary>
     internal long RecountBytes()
@@ -85,7 +87,7 @@ internal sealed class JoinRowCache
             return 0;
         }
 
-        var bytes = _strings.Values.Sum(s => 48 + Estimate(s.Value));
+        var bytes = _strings.Values.Concat(_numbers.Values).Sum(s => 48 + Estimate(s.Value));
         foreach (var (key, slot) in _slotOf)
         {
             bytes += RowBytes(key, snapshot.Row(slot)!);
@@ -146,31 +148,44 @@ internal sealed class JoinRowCache
         _names = [];
         _slots = 0;
         _strings = new(StringComparer.Ordinal);
+        _numbers = [];
         _stats = [];
         Interlocked.Exchange(ref _bytes, 0);
     }
 
-    private sealed class SharedString(AttributeValue value)
+    private sealed class SharedValue(AttributeValue value)
     {
         public AttributeValue Value { get; } = value;
 
         public int Rows { get; set; } = 1;
     }
 
-    /// <summary>How a column's strings have been shared so far: values seen, new texts added.</summary>
+    /// <summary>How a column's values have been shared so far: values seen, new values added.</summary>
     private struct ColumnStats
     {
         public int Seen;
         public int Added;
 
-        /// <summary>Whether to keep adding this column's texts: not once most of them turned out distinct.</summary>
+        /// <summary>Whether to keep adding this column's values: not once most of them turned out distinct.</summary>
         public readonly bool Sharing => Seen < 4096 || Added * 2 < Seen;
     }
 
-    /// <summary>The shared instance of a string value for a new row (shared from now on when its column shares), or the value itself.</summary>
+    /// <summary>Strings (up to <see cref="MaxSharedLength"/> characters) and numbers are shared.</summary>
+    private static bool Shareable(AttributeValue value) =>
+        value.Kind == AttributeKind.Number || (value.Kind == AttributeKind.String && value.AsString().Length <= MaxSharedLength);
+
+    /// <summary>The shared entry of a value's string or number, or null.</summary>
+    private SharedValue? Find(AttributeValue value) => value.Kind switch
+    {
+        AttributeKind.String => _strings.GetValueOrDefault(value.AsString()),
+        AttributeKind.Number => _numbers.GetValueOrDefault(value.AsNumber()),
+        _ => null,
+    };
+
+    /// <summary>The shared instance of a value for a new row (shared from now on when its column shares), or the value itself.</summary>
     private AttributeValue Share(AttributeValue value, int column, ref long bytes)
     {
-        if (value.Kind != AttributeKind.String || value.AsString() is not { Length: <= MaxSharedLength } text)
+        if (!Shareable(value))
         {
             return value;
         }
@@ -182,31 +197,38 @@ internal sealed class JoinRowCache
 
         ref var stats = ref _stats[column];
         stats.Seen++;
-        if (_strings.TryGetValue(text, out var shared))
+        if (Find(value) is { } shared)
         {
             shared.Rows++;
             return shared.Value;
         }
 
-        if (stats.Sharing && _strings.Count < MaxSharedStrings)
+        if (stats.Sharing && _strings.Count + _numbers.Count < MaxSharedValues)
         {
             stats.Added++;
-            _strings[text] = new SharedString(value);
+            if (value.Kind == AttributeKind.String)
+            {
+                _strings[value.AsString()] = new SharedValue(value);
+            }
+            else
+            {
+                _numbers[value.AsNumber()] = new SharedValue(value);
+            }
+
             bytes += 48 + Estimate(value); // counted once, here: rows do not count shared values (RowBytes)
         }
 
         return value;
     }
 
-    /// <summary>A row leaves the copy: the shared texts it held lose a row, and leave with their last one.</summary>
+    /// <summary>A row leaves the copy: the shared values it held lose a row, and leave with their last one.</summary>
     private void Release(AttributeValue?[] row, ref long bytes)
     {
         foreach (var value in row)
         {
-            if (value is { Kind: AttributeKind.String } && _strings.TryGetValue(value.AsString(), out var shared) && ReferenceEquals(shared.Value, value)
-                && --shared.Rows == 0)
+            if (value is not null && Find(value) is { } shared && ReferenceEquals(shared.Value, value) && --shared.Rows == 0)
             {
-                _strings.Remove(value.AsString());
+                _ = value.Kind == AttributeKind.String ? _strings.Remove(value.AsString()) : _numbers.Remove(value.AsNumber());
                 bytes -= 48 + Estimate(value);
             }
         }
@@ -330,7 +352,7 @@ internal sealed class JoinRowCache
     }
 
     private bool IsShared(AttributeValue value) =>
-        value.Kind == AttributeKind.String && _strings.TryGetValue(value.AsString(), out var shared) && ReferenceEquals(shared.Value, value);
+        Find(value) is { } shared && ReferenceEquals(shared.Value, value);
 
     /// <summary>An estimate of the memory a value holds (the object, its text or bytes, its elements).</summary>
     private static long Estimate(AttributeValue value) => value.Kind switch
