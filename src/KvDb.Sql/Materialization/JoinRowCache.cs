@@ -239,25 +239,7 @@ internal sealed class JoinRowCache
     {
         Invalidate();
         Interlocked.Exchange(ref _tooLargeAt, -1);
-        var batch = new Batch(this, []);
-        try
-        {
-            foreach (var row in rows)
-            {
-                if (!batch.Put(row))
-                {
-                    TooLargeNow(table);
-                    return;
-                }
-            }
-        }
-        catch
-        {
-            Invalidate();
-            throw;
-        }
-
-        _current = batch.Publish(table, version);
+        Write(table, version, new Batch(this, []), [], rows);
     }
 
     /// <summary>
@@ -280,7 +262,12 @@ internal sealed class JoinRowCache
             return;
         }
 
-        var batch = new Batch(this, current.Chunks);
+        Write(table, after, new Batch(this, current.Chunks), deletes, puts);
+    }
+
+    /// <summary>Makes the changes in <paramref name="batch"/> and publishes the result as the state matching <paramref name="version"/>; drops the copy when it no longer fits or a change fails.</summary>
+    private void Write(TableStore table, long version, Batch batch, IEnumerable<string> deletes, IEnumerable<Item> puts)
+    {
         try
         {
             foreach (var key in deletes)
@@ -303,7 +290,7 @@ internal sealed class JoinRowCache
             throw;
         }
 
-        _current = batch.Publish(table, after);
+        _current = batch.Publish(table, version);
     }
 
     private void TooLargeNow(TableStore table)

@@ -107,10 +107,8 @@ public sealed class JoinRowCacheTests
     public async Task Copy_IsBuiltWhenAQueryFirstReadsTheJoin_NotForPrefixesNobodyReads()
     {
         await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync(MaterializedJoinTests.HashDbTables);
         await db.ExecAsync("""
-            CREATE TABLE people (id NUMBER, people_name STRING, PRIMARY KEY (id));
-            CREATE TABLE products (id NUMBER, name STRING, price NUMBER, PRIMARY KEY (id));
-            CREATE TABLE items (id NUMBER, search STRING, people NUMBER, PRIMARY KEY (id));
             INSERT INTO people (id, people_name) VALUES (1, 'Ted');
             INSERT INTO products (id, name, price) VALUES (1, 'Cat', 5);
             INSERT INTO items (id, search, people) VALUES (1, 'Cat', 1);

@@ -6,6 +6,13 @@ namespace KvDb.Sql.Tests.Materialization;
 
 public sealed class MaterializedJoinTests
 {
+    /// <summary>hash-db's three tables, declared.</summary>
+    internal const string HashDbTables = """
+        CREATE TABLE people (id NUMBER, people_name STRING, PRIMARY KEY (id));
+        CREATE TABLE products (id NUMBER, name STRING, price NUMBER, PRIMARY KEY (id));
+        CREATE TABLE items (id NUMBER, search STRING, people NUMBER, PRIMARY KEY (id))
+        """;
+
     private const string ThreeTableJoin =
         "select products.price, people.people_name, items.search from items inner join people on items.people = people.id inner join products on items.search = products.name";
 
@@ -143,10 +150,8 @@ public sealed class MaterializedJoinTests
     public async Task InsideATransaction_TheJoinSeesPendingRows_AndManyChangesStayCheap()
     {
         await using var db = KvDatabase.OpenInMemory();
+        await db.ExecAsync(HashDbTables);
         await db.ExecAsync("""
-            CREATE TABLE people (id NUMBER, people_name STRING, PRIMARY KEY (id));
-            CREATE TABLE products (id NUMBER, name STRING, price NUMBER, PRIMARY KEY (id));
-            CREATE TABLE items (id NUMBER, search STRING, people NUMBER, PRIMARY KEY (id));
             INSERT INTO people (id, people_name) VALUES (1, 'Ted'), (2, 'Fred');
             INSERT INTO products (id, name, price) VALUES (1, 'Cat', 5);
             INSERT INTO items (id, search, people) VALUES (1, 'Cat', 1);
