@@ -87,7 +87,7 @@ internal sealed class JoinRowCache
             return 0;
         }
 
-        var bytes = _strings.Values.Concat(_numbers.Values).Sum(s => 48 + Estimate(s.Value));
+        var bytes = _strings.Values.Concat(_numbers.Values).Sum(s => SharedBytes + Estimate(s.Value));
         foreach (var (key, slot) in _slotOf)
         {
             bytes += RowBytes(key, snapshot.Row(slot)!);
@@ -215,7 +215,7 @@ internal sealed class JoinRowCache
                 _numbers[value.AsNumber()] = new SharedValue(value);
             }
 
-            bytes += 48 + Estimate(value); // counted once, here: rows do not count shared values (RowBytes)
+            bytes += SharedBytes + Estimate(value); // counted once, here: rows do not count shared values (RowBytes)
         }
 
         return value;
@@ -229,7 +229,7 @@ internal sealed class JoinRowCache
             if (value is not null && Find(value) is { } shared && ReferenceEquals(shared.Value, value) && --shared.Rows == 0)
             {
                 _ = value.Kind == AttributeKind.String ? _strings.Remove(value.AsString()) : _numbers.Remove(value.AsNumber());
-                bytes -= 48 + Estimate(value);
+                bytes -= SharedBytes + Estimate(value);
             }
         }
     }
@@ -326,7 +326,9 @@ internal sealed class JoinRowCache
     /// <summary>An estimate of the memory a row holds: the array, the slot's key and its entry, and each value it does not share.</summary>
     private long RowBytes(string key, AttributeValue?[] row)
     {
-        var bytes = 24L + (8L * row.Length) + 48 + (2L * key.Length);
+        // The array (header and slots), its slot in a chunk, its key's dictionary entry (with the table's usual slack)
+        // and the key string.
+        var bytes = 24L + (8L * row.Length) + 8 + 40 + 24 + (2L * key.Length);
         foreach (var value in row)
         {
             if (value is not null && !IsShared(value))
@@ -344,15 +346,18 @@ internal sealed class JoinRowCache
     /// <summary>An estimate of the memory a value holds (the object, its text or bytes, its elements).</summary>
     private static long Estimate(AttributeValue value) => value.Kind switch
     {
-        AttributeKind.String => 56 + (2L * value.AsString().Length),
+        AttributeKind.String => 56 + 24 + (2L * value.AsString().Length),
         AttributeKind.Binary => 56 + value.AsBinary().Length,
         AttributeKind.List => 56 + value.AsList().Sum(v => 8 + Estimate(v)),
         AttributeKind.Map => 80 + value.AsMap().Sum(e => 40 + (2L * e.Key.Length) + Estimate(e.Value)),
         AttributeKind.StringSet => 56 + value.AsStringSet().Sum(v => 32 + (2L * v.Length)),
         AttributeKind.NumberSet => 56 + (24L * value.AsNumberSet().Count),
         AttributeKind.BinarySet => 56 + value.AsBinarySet().Sum(v => 40 + v.Length),
-        _ => 40,
+        _ => 56, // the object: kind, number, reference
     };
+
+    /// <summary>A shared value's entry: its counter object and its dictionary entry.</summary>
+    private const long SharedBytes = 72;
 
     /// <summary>One writer's changes: chunks are copied the first time they are touched, then changed in place, then published.</summary>
     private sealed class Batch(JoinRowCache cache, AttributeValue?[]?[][] chunks)
