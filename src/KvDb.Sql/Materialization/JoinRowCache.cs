@@ -33,7 +33,7 @@ internal sealed class JoinRowCache
     private readonly KvEngine _engine;
     private readonly string _table;
     private readonly long _budget;
-    private readonly Func<JoinRowCache, CancellationToken, ValueTask> _ensure;
+    private readonly Func<JoinRowCache, CancellationToken, ValueTask<Snapshot?>> _ensure;
 
     // Writer state, changed only under the maintainer's lock, describing the latest published snapshot.
     private readonly Dictionary<string, int> _slotOf = new(StringComparer.Ordinal);
@@ -61,8 +61,8 @@ internal sealed class JoinRowCache
     /// <param name="engine">The local engine that holds the storage table.</param>
     /// <param name="storageTable">The join's storage table.</param>
     /// <param name="budgetBytes">The memory budget (estimated bytes).</param>
-    /// <param name="ensure">Builds the copy from the stored rows when it is missing or stale (takes the maintainer's lock).</param>
-    public JoinRowCache(KvEngine engine, string storageTable, long budgetBytes, Func<JoinRowCache, CancellationToken, ValueTask> ensure)
+    /// <param name="ensure">Builds the copy from the stored rows when it is missing or stale, under the maintainer's lock, and returns the current state then (null when there is none).</param>
+    public JoinRowCache(KvEngine engine, string storageTable, long budgetBytes, Func<JoinRowCache, CancellationToken, ValueTask<Snapshot?>> ensure)
     {
         _engine = engine;
         _table = storageTable;
@@ -134,8 +134,9 @@ internal sealed class JoinRowCache
             return null;
         }
 
-        await _ensure(this, ct).ConfigureAwait(false);
-        return Current;
+        // The state the maintainer vouched for under its lock: a write that started since then publishes a newer
+        // state, but this one is whole and includes everything the caller's catch-up applied.
+        return await _ensure(this, ct).ConfigureAwait(false);
     }
 
     /// <summary>Drops the copy (the next reader rebuilds it).</summary>

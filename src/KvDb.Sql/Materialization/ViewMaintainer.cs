@@ -195,15 +195,23 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         return join;
     }
 
-    /// <summary>Builds a join's in-memory copy from its stored rows, unless it is current (a reader found it missing or stale).</summary>
-    private async ValueTask EnsureRowsAsync(JoinRowCache cache, CancellationToken ct)
+    /// <summary>
+    /// Builds a join's in-memory copy from its stored rows unless it is current (a reader found it missing or stale),
+    /// and returns the state that is current while the lock is held, or null when there is none.
+    /// </summary>
+    private async ValueTask<JoinRowCache.Snapshot?> EnsureRowsAsync(JoinRowCache cache, CancellationToken ct)
     {
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (cache.Current is not null || cache.TooLarge || database.LocalEngine?.FindTable(cache.StorageTable) is not { } table)
+            if (cache.Current is { } current)
             {
-                return;
+                return current;
+            }
+
+            if (cache.TooLarge || database.LocalEngine?.FindTable(cache.StorageTable) is not { } table)
+            {
+                return null;
             }
 
             var version = table.ChangeCount;
@@ -222,6 +230,8 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             {
                 cache.Replace(table, version, items);
             }
+
+            return cache.Current;
         }
         finally
         {

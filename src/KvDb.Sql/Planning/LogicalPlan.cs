@@ -335,5 +335,14 @@ internal sealed class LogicalMaterializedScan(Materialization.MaterializedJoin j
 
     public override IReadOnlyList<LogicalPlan> Inputs => [];
 
-    public override string Describe() => $"MaterializedJoinScan {Join.Name} ({Join.Signature})";
+    public override string Describe() => $"MaterializedJoinScan {Join.Name} ({Join.Signature}){CopyState()}";
+
+    /// <summary>Where the rows come from when the plan runs: the join's in-memory copy, or its stored rows.</summary>
+    private string CopyState() => Join.Rows switch
+    {
+        null => "",
+        { Current: { } snapshot } => $" [in-memory copy: {snapshot.Rows} rows]",
+        { TooLarge: true } => " [stored rows: the in-memory copy is over its memory budget]",
+        _ => " [in-memory copy: built on first read]",
+    };
 }

@@ -117,12 +117,17 @@ public sealed class JoinRowCacheTests
         var joins = await SqlEngine.For(db).Maintainer.GetJoinsAsync(default);
         Assert.Equal(["join_items_people", "join_items_people_products"], joins.Select(j => j.Name).Order(StringComparer.Ordinal));
         Assert.All(joins, j => Assert.Null(j.Rows!.Current));
+        const string Join3 = "SELECT products.price, people.people_name, items.search FROM items INNER JOIN people ON items.people = people.id INNER JOIN products ON items.search = products.name";
+        var plan = await db.RowsAsync("EXPLAIN " + Join3);
+        Assert.Contains(plan, line => line.TrimStart().StartsWith("MaterializedJoinScan join_items_people_products (", StringComparison.Ordinal)
+            && line.EndsWith(") [in-memory copy: built on first read]", StringComparison.Ordinal));
 
         await db.ExecAsync("INSERT INTO items (id, search, people) VALUES (2, 'Cat', 1)");
         Assert.Equal(["5|Ted|Cat", "5|Ted|Cat"], await db.RowsAsync(
             "SELECT products.price, people.people_name, items.search FROM items INNER JOIN people ON items.people = people.id INNER JOIN products ON items.search = products.name"));
         Assert.NotNull(joins.Single(j => j.Name == "join_items_people_products").Rows!.Current);
         Assert.Null(joins.Single(j => j.Name == "join_items_people").Rows!.Current);
+        Assert.Contains("[in-memory copy: 2 rows]", string.Join("\n", await db.RowsAsync("EXPLAIN " + Join3)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,6 +202,7 @@ public sealed class JoinRowCacheTests
             Assert.Null(join.Rows!.Current);
             Assert.Equal(0, join.Rows.EstimatedBytes);
             Assert.True(join.Rows.TooLarge);
+            Assert.Contains("[stored rows: the in-memory copy is over its memory budget]", string.Join("\n", await db.RowsAsync("EXPLAIN " + ViewQuery)), StringComparison.Ordinal);
 
             // Once the join shrank to half the size at which it did not fit, the copy is tried again: ten rows fit.
             await db.ExecAsync("DELETE FROM l WHERE id > 10");
