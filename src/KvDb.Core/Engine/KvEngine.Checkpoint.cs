@@ -26,25 +26,16 @@ internal sealed partial class KvEngine
         {
             long upTo;
             List<TableStore> tables;
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _gate = gate;
-            if (Volatile.Read(ref _inflight) == 0)
-            {
-                _drained.TrySetResult();
-            }
-
+            var gate = await CloseGateAsync().ConfigureAwait(false);
             try
             {
-                await _drained.Task.ConfigureAwait(false);
                 upTo = _wal.Rotate();
                 tables = [.. _tables.Values];
                 Interlocked.Exchange(ref _logBytesSinceCheckpoint, 0);
             }
             finally
             {
-                _gate = null;
-                gate.SetResult();
+                OpenGate(gate);
             }
 
             var directory = _directory!;

@@ -53,6 +53,9 @@ internal sealed partial class KvEngine
     // rotation point every logged record has been applied (see KvEngine.Checkpoint.cs).
 
     private int _inflight;
+
+    /// <summary>The engine whose writes the current flow paused (a write from it would wait for itself).</summary>
+    private static readonly AsyncLocal<KvEngine?> s_pausing = new();
     private volatile TaskCompletionSource? _gate;
     private TaskCompletionSource? _drained;
 
@@ -63,6 +66,12 @@ internal sealed partial class KvEngine
             var gate = _gate;
             if (gate is not null)
             {
+                if (ReferenceEquals(s_pausing.Value, this))
+                {
+                    // It would wait for itself forever.
+                    throw new InvalidOperationException("A write was attempted by code that runs while this database's writes are paused (WithWritesPausedAsync).");
+                }
+
                 await gate.Task.ConfigureAwait(false);
                 continue;
             }
@@ -82,6 +91,67 @@ internal sealed partial class KvEngine
         if (Interlocked.Decrement(ref _inflight) == 0 && _gate is not null)
         {
             _drained?.TrySetResult();
+        }
+    }
+
+    /// <summary>Holds new writers back and waits until the writers in flight have applied and published their changes. The caller holds <c>_checkpointLock</c>.</summary>
+    private async ValueTask<TaskCompletionSource> CloseGateAsync()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _gate = gate;
+        if (Volatile.Read(ref _inflight) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        try
+        {
+            await _drained.Task.ConfigureAwait(false);
+        }
+        catch
+        {
+            OpenGate(gate);
+            throw;
+        }
+
+        return gate;
+    }
+
+    private void OpenGate(TaskCompletionSource gate)
+    {
+        _gate = null;
+        gate.SetResult();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> while every writer waits at the checkpoint's barrier, so that it reads the tables as
+    /// they are at one sequence (<see cref="LastSequence"/>), with every change up to it applied and published to the
+    /// change feed: a consistent state for a reader that combines several reads (a materialized join's upkeep). The
+    /// body must not write (its writes would wait for itself); it should be short, since every writer waits for it.
+    /// </summary>
+    internal async ValueTask<T> WithWritesPausedAsync<T>(Func<ValueTask<T>> body, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await _checkpointLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var gate = await CloseGateAsync().ConfigureAwait(false);
+            var outer = s_pausing.Value;
+            s_pausing.Value = this;
+            try
+            {
+                return await body().ConfigureAwait(false);
+            }
+            finally
+            {
+                s_pausing.Value = outer;
+                OpenGate(gate);
+            }
+        }
+        finally
+        {
+            _checkpointLock.Release();
         }
     }
 

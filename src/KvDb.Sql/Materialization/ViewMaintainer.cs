@@ -142,6 +142,14 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
     /// </summary>
     private async ValueTask<long> RefreshAsync(MaterializedJoin join, CancellationToken ct)
     {
+        var (rows, stale, asOf) = await PausedAsync(() => CollectRefreshAsync(join, ct), ct).ConfigureAwait(false);
+        await WriteAsync(join, rows, stale, ct, complete: true).ConfigureAwait(false);
+        return asOf;
+    }
+
+    /// <summary>A refresh's reads: the stored row keys, and every row derived from the current data.</summary>
+    private async ValueTask<(Dictionary<string, Item> Rows, List<string> Stale, long AsOf)> CollectRefreshAsync(MaterializedJoin join, CancellationToken ct)
+    {
         var asOf = database.LastSequence;
         var stale = new List<string>();
         ItemKey? start = null;
@@ -175,9 +183,18 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             await BuildRowsAsync(join, await RunQueryAsync(join.Query, [], ct).ConfigureAwait(false), rows, ct).ConfigureAwait(false);
         }
 
-        await WriteAsync(join, rows, stale, ct, complete: true).ConfigureAwait(false);
-        return asOf;
+        return (rows, stale, asOf);
     }
+
+    /// <summary>
+    /// Runs the reads that derive a join's rows while writers wait (on a local database), so that they all see the
+    /// tables at one sequence. Derived at different moments, rows could mix an item's state before and after a write
+    /// that happened meanwhile (an item joined both to its old and to its new partner) until the next catch-up.
+    /// Over a cluster there is no such pause: rows derived during concurrent writes are corrected by the catch-up
+    /// that processes those writes.
+    /// </summary>
+    private ValueTask<T> PausedAsync<T>(Func<ValueTask<T>> reads, CancellationToken ct) =>
+        database.LocalEngine is { } engine ? engine.WithWritesPausedAsync(reads, ct) : reads();
 
     private static readonly TransactWriteOptions s_atomic = new() { MaxActions = TransactWriteOptions.Unbounded };
 
@@ -398,58 +415,15 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         try
         {
             joins = new Dictionary<string, (MaterializedJoin, long)>(await LoadAsync(ct).ConfigureAwait(false), StringComparer.Ordinal);
-            var target = database.LastSequence;
-            var from = joins.Values.Min(j => j.Item2) + 1;
-            if (from > target)
+            if (joins.Values.Min(j => j.Item2) + 1 > database.LastSequence)
             {
                 return;
             }
 
-            var changes = new List<ChangeRecord>();
-            var through = from - 1; // every change up to this sequence has been read
-            try
-            {
-                // Read up to the target, or until the feed has delivered everything published so far: it then waits
-                // for new changes (its next step does not complete at once). The rest up to the target are sequences
-                // without change records (catalog records such as CREATE INDEX) or writes still being published;
-                // they are looked at again next time. (Waiting for the target instead stalled behind catalog records.)
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var feed = store.ChangesAsync(from, stop.Token).GetAsyncEnumerator(stop.Token);
-                try
-                {
-                    while (through < target)
-                    {
-                        var next = feed.MoveNextAsync();
-                        if (!next.IsCompleted)
-                        {
-                            await stop.CancelAsync().ConfigureAwait(false);
-                            try
-                            {
-                                await next.ConfigureAwait(false);
-                            }
-                            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                            {
-                                // Stopped waiting for changes that are not there yet.
-                            }
-
-                            break;
-                        }
-
-                        if (!await next.ConfigureAwait(false))
-                        {
-                            break;
-                        }
-
-                        changes.Add(feed.Current);
-                        through = feed.Current.Sequence;
-                    }
-                }
-                finally
-                {
-                    await feed.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-            catch (KvDbException ex) when (ex.Code == KvErrorCode.ChangeFeedTruncated)
+            // The reads (the feed and the derivation) see one state of the tables; the writes that follow may meet
+            // newer changes, which the next catch-up applies.
+            var work = await PausedAsync(() => CollectChangesAsync(joins, ct), ct).ConfigureAwait(false);
+            if (work is null)
             {
                 // Too far behind: recompute from scratch.
                 foreach (var (name, (join, _)) in joins)
@@ -462,41 +436,15 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                 return;
             }
 
-            foreach (var name in joins.Keys.ToList())
+            foreach (var (join, rows, stale, touched, position) in work)
             {
-                var (join, applied) = joins[name];
-                var touched = new HashSet<(int Source, ItemKey Key)>();
-                foreach (var change in changes)
-                {
-                    if (change.Sequence <= applied)
-                    {
-                        continue;
-                    }
-
-                    for (var i = 0; i < join.Sources.Count; i++)
-                    {
-                        if (join.Sources[i].Table == change.TableName)
-                        {
-                            touched.Add((i, change.Key));
-                        }
-                    }
-                }
-
-                var rows = new Dictionary<string, Item>(StringComparer.Ordinal);
-                var stale = new List<string>();
-                foreach (var (source, key) in touched)
-                {
-                    await RederiveAsync(join, source, key, rows, stale, ct).ConfigureAwait(false);
-                }
-
-                if (touched.Count > 0)
+                if (touched)
                 {
                     await WriteAsync(join, rows, stale, ct).ConfigureAwait(false);
                 }
 
-                var position = Math.Max(applied, Math.Min(through, target));
-                joins[name] = (join, position);
-                if (touched.Count > 0)
+                joins[join.Name] = (join, position);
+                if (touched)
                 {
                     // Persisting the position writes to the catalog, itself a change: only do it when rows changed
                     // (replaying from an older position after a restart is harmless).
@@ -510,6 +458,102 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// A catch-up's reads: the changes since each join's position, and for each join the rows its touched items
+    /// contributed to (stale) and derive now; null when the feed no longer reaches back to a join's position.
+    /// </summary>
+    private async ValueTask<List<(MaterializedJoin Join, Dictionary<string, Item> Rows, List<string> Stale, bool Touched, long Position)>?> CollectChangesAsync(
+        Dictionary<string, (MaterializedJoin, long)> joins, CancellationToken ct)
+    {
+        var target = database.LastSequence;
+        var from = joins.Values.Min(j => j.Item2) + 1;
+        var work = new List<(MaterializedJoin, Dictionary<string, Item>, List<string>, bool, long)>();
+        if (from > target)
+        {
+            return work;
+        }
+
+        var changes = new List<ChangeRecord>();
+        var through = from - 1; // every change up to this sequence has been read
+        try
+        {
+            // Read up to the target, or until the feed has delivered everything published so far: it then waits
+            // for new changes (its next step does not complete at once). The rest up to the target are sequences
+            // without change records (catalog records such as CREATE INDEX) or writes still being published;
+            // they are looked at again next time. (Waiting for the target instead stalled behind catalog records.)
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var feed = store.ChangesAsync(from, stop.Token).GetAsyncEnumerator(stop.Token);
+            try
+            {
+                while (through < target)
+                {
+                    var next = feed.MoveNextAsync();
+                    if (!next.IsCompleted)
+                    {
+                        await stop.CancelAsync().ConfigureAwait(false);
+                        try
+                        {
+                            await next.ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                        {
+                            // Stopped waiting for changes that are not there yet.
+                        }
+
+                        break;
+                    }
+
+                    if (!await next.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    changes.Add(feed.Current);
+                    through = feed.Current.Sequence;
+                }
+            }
+            finally
+            {
+                await feed.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (KvDbException ex) when (ex.Code == KvErrorCode.ChangeFeedTruncated)
+        {
+            return null;
+        }
+
+        foreach (var (join, applied) in joins.Values)
+        {
+            var touched = new HashSet<(int Source, ItemKey Key)>();
+            foreach (var change in changes)
+            {
+                if (change.Sequence <= applied)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < join.Sources.Count; i++)
+                {
+                    if (join.Sources[i].Table == change.TableName)
+                    {
+                        touched.Add((i, change.Key));
+                    }
+                }
+            }
+
+            var rows = new Dictionary<string, Item>(StringComparer.Ordinal);
+            var stale = new List<string>();
+            foreach (var (source, key) in touched)
+            {
+                await RederiveAsync(join, source, key, rows, stale, ct).ConfigureAwait(false);
+            }
+
+            work.Add((join, rows, stale, touched.Count > 0, Math.Max(applied, Math.Min(through, target))));
+        }
+
+        return work;
     }
 
     /// <summary>
