@@ -142,16 +142,29 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
     /// </summary>
     private async ValueTask<long> RefreshAsync(MaterializedJoin join, CancellationToken ct)
     {
-        var (rows, stale, asOf) = await PausedAsync(() => CollectRefreshAsync(join, ct), ct).ConfigureAwait(false);
-        await WriteAsync(join, rows, stale, ct, complete: true).ConfigureAwait(false);
+        var (joined, asOf) = await PausedAsync(async () => (await JoinAllAsync(join, ct).ConfigureAwait(false), database.LastSequence), ct).ConfigureAwait(false);
+        await StoreAsync(new Derivation(join, [], joined, Complete: true, asOf), ct).ConfigureAwait(false);
         return asOf;
     }
 
-    /// <summary>A refresh's reads: the stored row keys, and every row derived from the current data.</summary>
-    private async ValueTask<(Dictionary<string, Item> Rows, List<string> Stale, long AsOf)> CollectRefreshAsync(MaterializedJoin join, CancellationToken ct)
+    /// <summary>The whole join, one whole item per source (empty until every source table exists: hash-db registers joins first).</summary>
+    private async ValueTask<List<AttributeValue?[]>> JoinAllAsync(MaterializedJoin join, CancellationToken ct)
     {
-        var asOf = database.LastSequence;
-        var stale = new List<string>();
+        foreach (var (table, _) in join.Sources)
+        {
+            if (await catalog.FindTableAsync(table, ct).ConfigureAwait(false) is null)
+            {
+                return [];
+            }
+        }
+
+        return await RunQueryAsync(join.Query, [], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The keys of every stored row of a join.</summary>
+    private async ValueTask<List<string>> StoredKeysAsync(MaterializedJoin join, CancellationToken ct)
+    {
+        var keys = new List<string>();
         ItemKey? start = null;
         do
         {
@@ -163,27 +176,55 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             }, ct).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                stale.Add(item["key"].AsString());
+                keys.Add(item["key"].AsString());
             }
 
             start = page.LastEvaluatedKey;
         }
         while (start is not null);
 
+        return keys;
+    }
+
+    /// <summary>
+    /// What a catch-up derived for one join while writers waited: the joined rows (one whole item per source) of the
+    /// items it touched, or of the whole join (<paramref name="Complete"/>), and the position they are current as of.
+    /// </summary>
+    private sealed record Derivation(MaterializedJoin Join, HashSet<(int Source, ItemKey Key)> Touched, List<AttributeValue?[]> Joined, bool Complete, long Position);
+
+    /// <summary>
+    /// Writes what a derivation found (after the pause: only the maintainer writes the stored rows, so the rows the
+    /// touched items contributed to can be looked up now): the derived rows, and the removal of the other rows the
+    /// touched items (or, for a complete derivation, all items) had contributed to.
+    /// </summary>
+    private async ValueTask StoreAsync(Derivation derivation, CancellationToken ct)
+    {
+        var join = derivation.Join;
+        List<string> stale;
+        if (derivation.Complete)
+        {
+            stale = await StoredKeysAsync(join, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            stale = [];
+            foreach (var (source, key) in derivation.Touched)
+            {
+                var old = await store.QueryAsync(new QueryRequest(join.StorageTable) { IndexName = "k" + source.ToString(System.Globalization.CultureInfo.InvariantCulture), PartitionKey = key.ToString() }, ct).ConfigureAwait(false);
+                foreach (var item in old.Items)
+                {
+                    stale.Add(item["key"].AsString());
+                }
+            }
+        }
+
         var rows = new Dictionary<string, Item>(StringComparer.Ordinal);
-        var complete = true;
-        foreach (var (table, _) in join.Sources)
+        if (derivation.Joined.Count > 0)
         {
-            // hash-db registers joins before the tables exist; the rows come with the inserts.
-            complete &= await catalog.FindTableAsync(table, ct).ConfigureAwait(false) is not null;
+            await BuildRowsAsync(join, derivation.Joined, rows, ct).ConfigureAwait(false);
         }
 
-        if (complete)
-        {
-            await BuildRowsAsync(join, await RunQueryAsync(join.Query, [], ct).ConfigureAwait(false), rows, ct).ConfigureAwait(false);
-        }
-
-        return (rows, stale, asOf);
+        await WriteAsync(join, rows, stale, ct, derivation.Complete).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -436,11 +477,12 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                 return;
             }
 
-            foreach (var (join, rows, stale, touched, position) in work)
+            foreach (var derivation in work)
             {
+                var (join, touched, position) = (derivation.Join, derivation.Complete || derivation.Touched.Count > 0, derivation.Position);
                 if (touched)
                 {
-                    await WriteAsync(join, rows, stale, ct).ConfigureAwait(false);
+                    await StoreAsync(derivation, ct).ConfigureAwait(false);
                 }
 
                 joins[join.Name] = (join, position);
@@ -460,16 +502,25 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
         }
     }
 
+    /// <summary>A catch-up recomputes a join instead of re-deriving each changed item once this many items changed...</summary>
+    private const int RefreshAtTouched = 256;
+
+    /// <summary>...and the join holds at most this many stored rows per changed item (re-deriving one item costs about as much as joining ~100 rows).</summary>
+    private const int RowsPerTouched = 64;
+
+    private async ValueTask<long> StoredRowsAsync(MaterializedJoin join, CancellationToken ct) =>
+        (await store.DescribeTableAsync(join.StorageTable, ct).ConfigureAwait(false))?.ItemCount ?? 0;
+
     /// <summary>
     /// A catch-up's reads: the changes since each join's position, and for each join the rows its touched items
     /// contributed to (stale) and derive now; null when the feed no longer reaches back to a join's position.
     /// </summary>
-    private async ValueTask<List<(MaterializedJoin Join, Dictionary<string, Item> Rows, List<string> Stale, bool Touched, long Position)>?> CollectChangesAsync(
+    private async ValueTask<List<Derivation>?> CollectChangesAsync(
         Dictionary<string, (MaterializedJoin, long)> joins, CancellationToken ct)
     {
         var target = database.LastSequence;
         var from = joins.Values.Min(j => j.Item2) + 1;
-        var work = new List<(MaterializedJoin, Dictionary<string, Item>, List<string>, bool, long)>();
+        var work = new List<Derivation>();
         if (from > target)
         {
             return work;
@@ -543,37 +594,36 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
                 }
             }
 
-            var rows = new Dictionary<string, Item>(StringComparer.Ordinal);
-            var stale = new List<string>();
-            foreach (var (source, key) in touched)
+            var position = Math.Max(applied, Math.Min(through, target));
+            if (touched.Count >= RefreshAtTouched && await StoredRowsAsync(join, ct).ConfigureAwait(false) <= (long)touched.Count * RowsPerTouched)
             {
-                await RederiveAsync(join, source, key, rows, stale, ct).ConfigureAwait(false);
+                // Many changed items (a bulk load): one join over everything costs less than a query per item, and
+                // keeps the pause short.
+                work.Add(new Derivation(join, touched, await JoinAllAsync(join, ct).ConfigureAwait(false), Complete: true, Math.Max(position, database.LastSequence)));
+                continue;
             }
 
-            work.Add((join, rows, stale, touched.Count > 0, Math.Max(applied, Math.Min(through, target))));
+            var joined = new List<AttributeValue?[]>();
+            foreach (var (source, key) in touched)
+            {
+                joined.AddRange(await DeriveAsync(join, source, key, ct).ConfigureAwait(false));
+            }
+
+            work.Add(new Derivation(join, touched, joined, Complete: false, position));
         }
 
         return work;
     }
 
-    /// <summary>
-    /// Collects the stored rows one source item contributed to (<paramref name="stale"/>) and the rows it derives
-    /// from current data (<paramref name="rows"/>); the caller writes them for all touched items in one transaction.
-    /// </summary>
-    private async ValueTask RederiveAsync(MaterializedJoin join, int source, ItemKey key, Dictionary<string, Item> rows, List<string> stale, CancellationToken ct)
+    /// <summary>The joined rows (one whole item per source) that one source item takes part in now.</summary>
+    private async ValueTask<List<AttributeValue?[]>> DeriveAsync(MaterializedJoin join, int source, ItemKey key, CancellationToken ct)
     {
-        var old = await store.QueryAsync(new QueryRequest(join.StorageTable) { IndexName = "k" + source.ToString(System.Globalization.CultureInfo.InvariantCulture), PartitionKey = key.ToString() }, ct).ConfigureAwait(false);
-        foreach (var item in old.Items)
-        {
-            stale.Add(item["key"].AsString());
-        }
-
         // hash-db registers its join before the tables exist: until every source table does, the join is empty.
         foreach (var other in join.Sources)
         {
             if (await store.DescribeTableAsync(other.Table, ct).ConfigureAwait(false) is null)
             {
-                return;
+                return [];
             }
         }
 
@@ -587,6 +637,6 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             parameters["__sk"] = key.SortKey;
         }
 
-        await BuildRowsAsync(join, await RunQueryAsync(join.Query with { Where = where }, parameters, ct).ConfigureAwait(false), rows, ct).ConfigureAwait(false);
+        return await RunQueryAsync(join.Query with { Where = where }, parameters, ct).ConfigureAwait(false);
     }
 }
