@@ -169,11 +169,19 @@ public sealed class JoinRowCacheTests
         Assert.Equal(600, join.Rows.Current!.Rows);
         Assert.NotSame(before, join.Rows.Current);
 
-        // Bulk moves and deletes, then a few single changes (re-derived item by item) on top.
+        // Fewer changes per catch-up (each read catches up): applied row by row, deletes leaving free slots.
         await db.ExecAsync("UPDATE l SET k = 3 WHERE k = 1");
+        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
         await db.ExecAsync("DELETE FROM l WHERE id > 500");
+        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
         await db.ExecAsync("DELETE FROM r WHERE id = 200");
         Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        Assert.True(join.Rows.Current!.Slots > join.Rows.Current.Rows);
+
+        // 500 changed items: recomputed, and the copy replaced by the new rows (no free slots).
+        await db.ExecAsync("UPDATE l SET name = 'm'");
+        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        Assert.Equal(join.Rows.Current!.Rows, join.Rows.Current.Slots);
         await db.ExecAsync("UPDATE l SET name = 'single' WHERE id = 3; INSERT INTO r (id, k, label) VALUES (201, 2, 'w')");
         Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
         Assert.Equal(join.Rows.RecountBytes(), join.Rows.EstimatedBytes);
