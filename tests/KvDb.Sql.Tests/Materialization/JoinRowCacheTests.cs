@@ -26,6 +26,9 @@ public sealed class JoinRowCacheTests
 
     private static async Task<List<string>> SortedAsync(KvDatabase db, string sql) => [.. (await db.RowsAsync(sql)).Order(StringComparer.Ordinal)];
 
+    /// <summary>The view's rows are those of the same join run on the tables.</summary>
+    private static async Task AssertViewIsThePlainJoinAsync(KvDatabase db) => Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+
     private sealed record Op(int Kind, int Id, int Key, int Label);
 
     [Fact]
@@ -165,25 +168,25 @@ public sealed class JoinRowCacheTests
 
         // 600 items in one statement: more than 256 changed items and more than one per 64 stored rows.
         await db.ExecAsync("INSERT INTO l (id, k, name) VALUES " + string.Join(", ", Enumerable.Range(1, 600).Select(i => $"({i}, {1 + (i % 3)}, 'n{i % 5}')")));
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         Assert.Equal(600, join.Rows.Current!.Rows);
         Assert.NotSame(before, join.Rows.Current);
 
         // Fewer changes per catch-up (each read catches up): applied row by row, deletes leaving free slots.
         await db.ExecAsync("UPDATE l SET k = 3 WHERE k = 1");
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         await db.ExecAsync("DELETE FROM l WHERE id > 500");
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         await db.ExecAsync("DELETE FROM r WHERE id = 200");
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         Assert.True(join.Rows.Current!.Slots > join.Rows.Current.Rows);
 
         // 500 changed items: recomputed, and the copy replaced by the new rows (no free slots).
         await db.ExecAsync("UPDATE l SET name = 'm'");
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         Assert.Equal(join.Rows.Current!.Rows, join.Rows.Current.Slots);
         await db.ExecAsync("UPDATE l SET name = 'single' WHERE id = 3; INSERT INTO r (id, k, label) VALUES (201, 2, 'w')");
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         Assert.Equal(join.Rows.RecountBytes(), join.Rows.EstimatedBytes);
     }
 
@@ -222,9 +225,9 @@ public sealed class JoinRowCacheTests
             await db.ExecAsync(Setup);
             await db.ExecAsync("INSERT INTO r (id, k, label) VALUES (100, 1, 'x'), (101, 2, 'y')");
             await db.ExecAsync("INSERT INTO l (id, k, name) VALUES " + string.Join(", ", Enumerable.Range(1, 200).Select(i => $"({i}, {1 + (i % 2)}, 'n{i}')")));
-            Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+            await AssertViewIsThePlainJoinAsync(db);
             await db.ExecAsync("DELETE FROM l WHERE id > 150");
-            Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+            await AssertViewIsThePlainJoinAsync(db);
             var join = await JoinAsync(db, "view_lr");
             if (budget == 0)
             {
@@ -240,7 +243,7 @@ public sealed class JoinRowCacheTests
 
             // Once the join shrank to half the size at which it did not fit, the copy is tried again: ten rows fit.
             await db.ExecAsync("DELETE FROM l WHERE id > 10");
-            Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+            await AssertViewIsThePlainJoinAsync(db);
             Assert.False(join.Rows.TooLarge);
             Assert.NotNull(join.Rows.Current);
             Assert.InRange(join.Rows.EstimatedBytes, 1, budget);
@@ -304,7 +307,7 @@ public sealed class JoinRowCacheTests
         await db.ExecAsync(Setup);
         await db.ExecAsync("INSERT INTO r (id, k, label) VALUES (10, 1, 'same'), (11, 1, 'same'), (12, 2, ''), (13, 2, NULL)");
         await db.ExecAsync("INSERT INTO l (id, k, name) VALUES (1, 1, 'same'), (2, 1, 'other'), (3, 2, ''), (4, 2, 'x')");
-        Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+        await AssertViewIsThePlainJoinAsync(db);
         var rows = await db.Sql(ViewQuery).ToListAsync();
         Assert.NotNull((await JoinAsync(db, "view_lr")).Rows!.Current);
         var same = rows.SelectMany(r => new[] { r.GetAttribute(1), r.GetAttribute(3) }).Where(v => v?.AsString() == "same").ToList();
@@ -424,7 +427,7 @@ public sealed class JoinRowCacheTests
                 Interlocked.Exchange(ref done, 1);
                 Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 0));
                 Assert.Equal(40, (await db.RowsAsync(ViewQuery)).Count);
-                Assert.Equal(await SortedAsync(db, PlainQuery), await SortedAsync(db, ViewQuery));
+                await AssertViewIsThePlainJoinAsync(db);
             }
             finally
             {
