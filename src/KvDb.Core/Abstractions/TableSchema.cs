@@ -123,10 +123,23 @@ public enum IndexKind : byte
     Local = 2,
 }
 
+/// <summary>Which attributes an index's entries hold (DynamoDB's <c>ProjectionType</c>).</summary>
+public enum IndexProjection : byte
+{
+    /// <summary>The whole item (<c>ALL</c>, the default).</summary>
+    All = 0,
+
+    /// <summary>
+    /// Only the table's key attributes and the index's key attributes (<c>KEYS_ONLY</c>): a query on the index returns
+    /// items with just those attributes (read the table by key for the rest), and the index takes far less memory.
+    /// </summary>
+    KeysOnly = 1,
+}
+
 /// <summary>
 /// A secondary index: items are also reachable by another key. Items lacking the index's key attributes (or
-/// holding them with another type) are not in the index. Index entries hold the whole item (projection ALL)
-/// and are maintained with the write that changes the item.
+/// holding them with another type) are not in the index. Index entries hold the whole item (projection ALL) or
+/// only the keys (<see cref="Projection"/> KEYS_ONLY), and are maintained with the write that changes the item.
 /// </summary>
 /// <param name="Name">Index name (same rules as table names).</param>
 /// <param name="Kind">Global or local.</param>
@@ -134,6 +147,9 @@ public enum IndexKind : byte
 /// <param name="SortKey">The index sort key (required for a local index).</param>
 public sealed record IndexSchema(string Name, IndexKind Kind, KeyAttribute PartitionKey, KeyAttribute? SortKey = null)
 {
+    /// <summary>Which attributes the index's entries hold (default <see cref="IndexProjection.All"/>).</summary>
+    public IndexProjection Projection { get; init; } = IndexProjection.All;
+
     /// <summary>A global index.</summary>
     public static IndexSchema Global(string name, KeyAttribute partitionKey, KeyAttribute? sortKey = null) =>
         new(name, IndexKind.Global, partitionKey, sortKey);

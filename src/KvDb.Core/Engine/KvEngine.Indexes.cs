@@ -21,7 +21,7 @@ internal sealed partial class KvEngine
 
                 if (newKey is { } n)
                 {
-                    index.Entries.Put(n.Pk, HashIndex.Hash(n.Pk), EntryRecord(table, n.EntryKey, newRecord!));
+                    index.Entries.Put(n.Pk, HashIndex.Hash(n.Pk), EntryRecord(index, n.EntryKey, newRecord!));
                 }
             }
         }
@@ -36,7 +36,7 @@ internal sealed partial class KvEngine
             var key = index.KeyOf(pk, record);
             if (key is { } k)
             {
-                index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), EntryRecord(table, k.EntryKey, record));
+                index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), EntryRecord(index, k.EntryKey, record));
             }
         }
 
@@ -161,13 +161,34 @@ internal sealed partial class KvEngine
 
         lock (index.WriteLock)
         {
-            index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), EntryRecord(index.Table, k.EntryKey, record));
+            index.Entries.Put(k.Pk, HashIndex.Hash(k.Pk), EntryRecord(index, k.EntryKey, record));
         }
     }
 
-    /// <summary>An index entry: the entry key and the whole item (table records keep their keys apart; entries do not).</summary>
-    private static byte[] EntryRecord(TableStore table, byte[] entryKey, byte[] tableRecord) =>
-        ItemCodec.BuildRecord(entryKey, table.ItemOf(tableRecord).EncodedAttributes);
+    /// <summary>
+    /// An index entry: the entry key and the whole item, or (KEYS_ONLY) just the table's and the index's key
+    /// attributes (table records keep their keys apart; entries do not).
+    /// </summary>
+    private static byte[] EntryRecord(IndexStore index, byte[] entryKey, byte[] tableRecord)
+    {
+        var item = index.Table.ItemOf(tableRecord);
+        if (index.Schema.Projection == IndexProjection.All)
+        {
+            return ItemCodec.BuildRecord(entryKey, item.EncodedAttributes);
+        }
+
+        var table = index.Table.Schema;
+        var keys = new List<KeyValuePair<string, AttributeValue>>(4);
+        foreach (var name in (ReadOnlySpan<string?>)[table.PartitionKey.Name, table.SortKey?.Name, index.Schema.PartitionKey.Name, index.Schema.SortKey?.Name])
+        {
+            if (name is not null && !keys.Exists(k => k.Key == name) && item.Get(name) is { } value)
+            {
+                keys.Add(new(name, value));
+            }
+        }
+
+        return ItemCodec.BuildRecord(entryKey, ItemCodec.EncodeAttributes(new AttributeMap(keys)));
+    }
 
     /// <summary>The index a query or scan names, checked to be built.</summary>
     private static IndexStore ResolveIndex(TableStore table, string indexName)

@@ -2,7 +2,7 @@ namespace KvDb.Storage;
 
 /// <summary>
 /// A secondary index: a <see cref="TableStore"/> keyed by the index partition key whose entries are copies of
-/// the indexed items (projection ALL). Several items may share an index key, so an entry's sort key is made
+/// the indexed items (projection ALL) or of their key attributes (KEYS_ONLY). Several items may share an index key, so an entry's sort key is made
 /// unique by appending the item's table key:
 /// <code>entry sort key = escape(index sort key) 00 01 escape(table partition key) 00 01 escape(table sort key)</code>
 /// where <c>escape</c> doubles every 00 byte as 00 FF. Escaping keeps byte order equal to value order, and the

@@ -6,10 +6,15 @@ namespace KvDb.Wal;
 /// <summary>
 /// Binary form of a <see cref="TableSchema"/> in the log and in snapshots:
 /// <c>string name, key pk, u8 hasSk, [key sk], varint indexCount, (string name, u8 kind, key pk, u8 hasSk, [key sk])*, u8 hasTtl, [string ttl]</c>
-/// where <c>key</c> is <c>string name, u8 type</c> and <c>string</c> is <c>varint length, UTF-8</c>.
+/// where <c>key</c> is <c>string name, u8 type</c> and <c>string</c> is <c>varint length, UTF-8</c>. An index's
+/// <c>kind</c> byte carries its projection in bit 4 (<see cref="KeysOnlyFlag"/>; logs written before projections existed
+/// have it clear: ALL).
 /// </summary>
 internal static class SchemaCodec
 {
+    /// <summary>Set in an index's kind byte when its projection is KEYS_ONLY.</summary>
+    private const byte KeysOnlyFlag = 0x10;
+
     public static void Write(ArrayBufferWriter<byte> output, TableSchema schema)
     {
         WriteString(output, schema.Name);
@@ -19,7 +24,7 @@ internal static class SchemaCodec
         foreach (var index in schema.Indexes)
         {
             WriteString(output, index.Name);
-            WriteByte(output, (byte)index.Kind);
+            WriteByte(output, (byte)((byte)index.Kind | (index.Projection == IndexProjection.KeysOnly ? KeysOnlyFlag : 0)));
             WriteKey(output, index.PartitionKey);
             WriteOptionalKey(output, index.SortKey);
         }
@@ -41,13 +46,17 @@ internal static class SchemaCodec
         for (var i = 0; i < count; i++)
         {
             var indexName = reader.ReadString();
-            var kind = (IndexKind)reader.ReadByte();
+            var kindByte = reader.ReadByte();
+            var kind = (IndexKind)(kindByte & ~KeysOnlyFlag);
             if (kind is not (IndexKind.Global or IndexKind.Local))
             {
-                throw new KvDbException(KvErrorCode.WalCorrupt, $"unknown index kind {(byte)kind}");
+                throw new KvDbException(KvErrorCode.WalCorrupt, $"unknown index kind {kindByte}");
             }
 
-            indexes[i] = new IndexSchema(indexName, kind, ReadKey(ref reader), ReadOptionalKey(ref reader));
+            indexes[i] = new IndexSchema(indexName, kind, ReadKey(ref reader), ReadOptionalKey(ref reader))
+            {
+                Projection = (kindByte & KeysOnlyFlag) != 0 ? IndexProjection.KeysOnly : IndexProjection.All,
+            };
         }
 
         var ttl = reader.ReadByte() == 1 ? reader.ReadString() : null;

@@ -84,7 +84,8 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             await store.CreateTableAsync(new TableSchema(join.StorageTable, new KeyAttribute("key", ScalarType.String)), ct).ConfigureAwait(false);
             for (var i = 0; i < join.Sources.Count; i++)
             {
-                await store.CreateIndexAsync(join.StorageTable, IndexSchema.Global("k" + i, new KeyAttribute("k" + i, ScalarType.String)), null, ct).ConfigureAwait(false);
+                // The upkeep only reads which stored rows a source item contributed to: their keys are enough.
+                await store.CreateIndexAsync(join.StorageTable, IndexSchema.Global("k" + i, new KeyAttribute("k" + i, ScalarType.String)) with { Projection = IndexProjection.KeysOnly }, null, ct).ConfigureAwait(false);
             }
 
             Attach(join);

@@ -87,6 +87,10 @@ public sealed class JoinRowCacheTests
         Assert.Equal(["1|a|10|x", "2|b|10|x"], await SortedAsync(db, ViewQuery));
         var join = await JoinAsync(db, "view_lr");
         var first = join.Rows!.Current!;
+
+        // The stored rows' key indexes (k0, k1: which rows a source item contributed to) hold keys only.
+        var storage = (await db.Store.DescribeTableAsync(join.StorageTable))!.Schema;
+        Assert.Equal([("k0", IndexProjection.KeysOnly), ("k1", IndexProjection.KeysOnly)], storage.Indexes.Select(i => (i.Name, i.Projection)));
         await db.ExecAsync("INSERT INTO r (id, k, label) VALUES (11, 1, 'y'); DELETE FROM l WHERE id = 2");
         Assert.Equal(["1|a|10|x", "1|a|11|y"], await SortedAsync(db, ViewQuery));
         var second = join.Rows.Current!;
