@@ -143,7 +143,12 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
     /// </summary>
     private async ValueTask<long> RefreshAsync(MaterializedJoin join, CancellationToken ct)
     {
-        var (joined, asOf) = await PausedAsync(async () => (await JoinAllAsync(join, ct).ConfigureAwait(false), database.LastSequence), ct).ConfigureAwait(false);
+        var (joined, asOf) = await PausedAsync(async () =>
+        {
+            // Read before the rows: without a pause (a cluster), changes made while joining are applied again later.
+            var asOf = database.LastSequence;
+            return (await JoinAllAsync(join, ct).ConfigureAwait(false), asOf);
+        }, ct).ConfigureAwait(false);
         await StoreAsync(new Derivation(join, [], joined, Complete: true, asOf), ct).ConfigureAwait(false);
         return asOf;
     }
@@ -600,7 +605,8 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             {
                 // Many changed items (a bulk load): one join over everything costs less than a query per item, and
                 // keeps the pause short.
-                work.Add(new Derivation(join, touched, await JoinAllAsync(join, ct).ConfigureAwait(false), Complete: true, Math.Max(position, database.LastSequence)));
+                var asOf = database.LastSequence; // before the rows, as in RefreshAsync
+                work.Add(new Derivation(join, touched, await JoinAllAsync(join, ct).ConfigureAwait(false), Complete: true, Math.Max(position, asOf)));
                 continue;
             }
 
