@@ -300,30 +300,6 @@ internal sealed class JoinRowCache
         Interlocked.Exchange(ref _tooLargeAt, Math.Max(table.ItemCount, 1));
     }
 
-    /// <summary>Whether <paramref name="name"/> is a source attribute of the flat format (<c>s{digits}.name</c>).</summary>
-    private static bool IsSourceAttribute(string name)
-    {
-        if (name.Length < 3 || name[0] != 's' || !char.IsAsciiDigit(name[1]))
-        {
-            return false;
-        }
-
-        for (var i = 2; i < name.Length; i++)
-        {
-            if (name[i] == '.')
-            {
-                return true;
-            }
-
-            if (!char.IsAsciiDigit(name[i]))
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>An estimate of the memory a row holds: the array, the slot's key and its entry, and each value it does not share.</summary>
     private long RowBytes(string key, AttributeValue?[] row)
     {
@@ -381,7 +357,7 @@ internal sealed class JoinRowCache
             foreach (var (name, _) in map)
             {
                 var id = -1;
-                if (IsSourceAttribute(name) && !cache._columns.TryGetValue(name, out id))
+                if (MaterializedJoin.IsFlatName(name) && !cache._columns.TryGetValue(name, out id))
                 {
                     if (!_columnsCopied)
                     {

@@ -40,6 +40,30 @@ internal sealed class MaterializedJoin
     /// <summary>The stored name of attribute <paramref name="attribute"/> of source <paramref name="source"/> in the flat format.</summary>
     public static string FlatName(int source, string attribute) => FlatPrefix(source) + attribute;
 
+    /// <summary>Whether a stored attribute name is a source attribute of the flat format (<c>s{digits}.name</c>, see <see cref="FlatName"/>), not a key text.</summary>
+    public static bool IsFlatName(string name)
+    {
+        if (name.Length < 3 || name[0] != 's' || !char.IsAsciiDigit(name[1]))
+        {
+            return false;
+        }
+
+        for (var i = 2; i < name.Length; i++)
+        {
+            if (name[i] == '.')
+            {
+                return true;
+            }
+
+            if (!char.IsAsciiDigit(name[i]))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The joined tables in slot order, with the aliases the definition used.</summary>
     public IReadOnlyList<(string Table, string Alias)> Sources { get; }
 

@@ -44,25 +44,17 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
 
         await catalog.GetAsync(ct).ConfigureAwait(false);
         var loaded = new Dictionary<string, (MaterializedJoin, long)>(StringComparer.Ordinal);
-        ItemKey? start = null;
-        do
+        foreach (var item in await ScanAllAsync(SqlCatalog.TableName, null, ct).ConfigureAwait(false))
         {
-            var page = await store.ScanAsync(new ScanRequest(SqlCatalog.TableName) { ExclusiveStartKey = start, Limit = 1000 }, ct).ConfigureAwait(false);
-            foreach (var item in page.Items)
+            if (item["entry"].AsString() == EntryName)
             {
-                if (item["entry"].AsString() == EntryName)
-                {
-                    var name = item["object"].AsString();
-                    var query = (SelectStatement)SqlParser.ParseStatement(item["sql"].AsString());
-                    // Entries without a format were written before the flat format existed.
-                    var flat = item.Get("format") is { Kind: AttributeKind.Number } format && format.AsNumber() == MaterializedJoin.FlatFormat;
-                    loaded[name] = (Attach(MaterializedJoin.Create(name, ((SelectQuery)query.Query).From!, flat)), item["applied"].AsNumber().ToInt64());
-                }
+                var name = item["object"].AsString();
+                var query = (SelectStatement)SqlParser.ParseStatement(item["sql"].AsString());
+                // Entries without a format were written before the flat format existed.
+                var flat = item.Get("format") is { Kind: AttributeKind.Number } format && format.AsNumber() == MaterializedJoin.FlatFormat;
+                loaded[name] = (Attach(MaterializedJoin.Create(name, ((SelectQuery)query.Query).From!, flat)), item["applied"].AsNumber().ToInt64());
             }
-
-            start = page.LastEvaluatedKey;
         }
-        while (start is not null);
 
         _joins = loaded;
         Interlocked.Increment(ref _version);
@@ -168,28 +160,24 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
     }
 
     /// <summary>The keys of every stored row of a join.</summary>
-    private async ValueTask<List<string>> StoredKeysAsync(MaterializedJoin join, CancellationToken ct)
+    private async ValueTask<List<string>> StoredKeysAsync(MaterializedJoin join, CancellationToken ct) =>
+        [.. (await ScanAllAsync(join.StorageTable, Projection.Of([AttributePath.FromElements([PathElement.Key("key")])]), ct).ConfigureAwait(false))
+            .Select(item => item["key"].AsString())];
+
+    /// <summary>Every item of a table (or the attributes <paramref name="projection"/> names), page by page.</summary>
+    private async ValueTask<List<Item>> ScanAllAsync(string table, Projection? projection, CancellationToken ct)
     {
-        var keys = new List<string>();
+        var items = new List<Item>();
         ItemKey? start = null;
         do
         {
-            var page = await store.ScanAsync(new ScanRequest(join.StorageTable)
-            {
-                ExclusiveStartKey = start,
-                Limit = 1000,
-                Projection = Projection.Of([AttributePath.FromElements([PathElement.Key("key")])]),
-            }, ct).ConfigureAwait(false);
-            foreach (var item in page.Items)
-            {
-                keys.Add(item["key"].AsString());
-            }
-
+            var page = await store.ScanAsync(new ScanRequest(table) { ExclusiveStartKey = start, Limit = 1000, Projection = projection }, ct).ConfigureAwait(false);
+            items.AddRange(page.Items);
             start = page.LastEvaluatedKey;
         }
         while (start is not null);
 
-        return keys;
+        return items;
     }
 
     /// <summary>
@@ -279,15 +267,7 @@ internal sealed class ViewMaintainer(IKvStore store, KvDatabase database, SqlCat
             }
 
             var version = table.ChangeCount;
-            var items = new List<Item>();
-            ItemKey? start = null;
-            do
-            {
-                var page = await store.ScanAsync(new ScanRequest(cache.StorageTable) { ExclusiveStartKey = start, Limit = 1000 }, ct).ConfigureAwait(false);
-                items.AddRange(page.Items);
-                start = page.LastEvaluatedKey;
-            }
-            while (start is not null);
+            var items = await ScanAllAsync(cache.StorageTable, null, ct).ConfigureAwait(false);
 
             // The maintainer holds the lock, so only someone else can have written meanwhile: then the copy is not built.
             if (table.ChangeCount == version)
