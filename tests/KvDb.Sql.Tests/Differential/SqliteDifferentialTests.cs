@@ -103,7 +103,7 @@ public sealed class SqliteDifferentialTests
         Prop.ForAll(Cases(queries).ToArbitrary(), c =>
         {
             var expected = RunSqlite(c);
-            var actual = RunKvDbAsync(c).GetAwaiter().GetResult();
+            var actual = SqlTestHelpers.RunSync(() => RunKvDbAsync(c));
             if (!expected.SequenceEqual(actual))
             {
                 throw new InvalidOperationException(

@@ -13,18 +13,18 @@ public sealed class EngineRobustnessProperties
         var db = KvDatabase.OpenInMemory();
         try
         {
-            db.ExecAsync("""
+            SqlTestHelpers.RunSync(() => db.ExecAsync("""
                 CREATE TABLE a (a NUMBER, b STRING, people NUMBER, PRIMARY KEY (a));
                 CREATE TABLE people (age NUMBER, key STRING, "select" STRING, PRIMARY KEY (age));
                 INSERT INTO a (a, b, people) VALUES (1, 'x', 1), (2, NULL, 3), (3, 'it''s', NULL);
                 INSERT INTO people (age, key, "select") VALUES (1, 'k', 's'), (3, NULL, 't');
                 INSERT INTO t1 (a, b) VALUES (1, 'x'), (NULL, 'y')
-                """).GetAwaiter().GetResult();
+                """));
             Prop.ForAll(AstGenerators.Statement.ToArbitrary(), statement =>
             {
                 try
                 {
-                    db.Sql(statement.ToString(), new { p = 1, name_1 = "x" }).ToListAsync().AsTask().GetAwaiter().GetResult();
+                    SqlTestHelpers.RunSync(() => db.Sql(statement.ToString(), new { p = 1, name_1 = "x" }).ToListAsync().AsTask());
                 }
                 catch (SqlException)
                 {

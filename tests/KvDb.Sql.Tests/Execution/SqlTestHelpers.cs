@@ -23,6 +23,16 @@ internal static class SqlTestHelpers
         _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
     };
 
+    /// <summary>
+    /// Runs asynchronous test code to completion from synchronous code (an FsCheck property) on a pool thread: blocking
+    /// on it directly would capture xUnit's synchronization context, whose few threads can all end up blocked waiting
+    /// for continuations queued behind them when several such properties run in parallel.
+    /// </summary>
+    public static T RunSync<T>(Func<Task<T>> body) => Task.Run(body).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="RunSync{T}(Func{Task{T}})"/>
+    public static void RunSync(Func<Task> body) => Task.Run(body).GetAwaiter().GetResult();
+
     public static async Task<long> ExecAsync(this KvDatabase db, string sql, object? parameters = null) =>
         await db.Sql(sql, parameters).ExecuteNonQueryAsync();
 }

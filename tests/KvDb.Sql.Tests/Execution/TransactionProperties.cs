@@ -28,7 +28,7 @@ public sealed class TransactionProperties
 
     [Fact]
     public void Session_SeesItsOwnWrites_OthersSeeThemOnlyAfterCommit() =>
-        Prop.ForAll(s_case.ToArbitrary(), c => RunAsync(c.Initial, c.Ops, c.Commit).GetAwaiter().GetResult())
+        Prop.ForAll(s_case.ToArbitrary(), c => SqlTestHelpers.RunSync(() => RunAsync(c.Initial, c.Ops, c.Commit)))
             .Check(Config.QuickThrowOnFailure.WithMaxTest(150).WithQuietOnSuccess(true));
 
     private static string N(int v) => v.ToString(CultureInfo.InvariantCulture);

@@ -36,7 +36,7 @@ public sealed class JoinRowCacheTests
         Prop.ForAll(
             Gen.ListOf(from kind in Gen.Choose(0, 7) from id in Gen.Choose(1, 8) from key in Gen.Choose(1, 3) from label in Gen.Choose(0, 2)
                        select new Op(kind, id, key, label)).ToArbitrary(),
-            ops => CheckAsync(ops).GetAwaiter().GetResult())
+            ops => SqlTestHelpers.RunSync(() => CheckAsync(ops)))
             .Check(Config.QuickThrowOnFailure.WithMaxTest(30).WithQuietOnSuccess(true));
 
     private static async Task CheckAsync(List<Op> ops)

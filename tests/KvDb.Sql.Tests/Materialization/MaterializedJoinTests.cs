@@ -107,7 +107,7 @@ public sealed class MaterializedJoinTests
     public void AnyOrderOfWrites_MaterializedJoinEqualsPlainJoin() =>
         Prop.ForAll(
             Gen.ListOf(from kind in Gen.Choose(0, 5) from id in Gen.Choose(1, 6) from key in Gen.Choose(1, 3) select new Op(kind, id, key)).ToArbitrary(),
-            ops => CheckAsync(ops).GetAwaiter().GetResult())
+            ops => SqlTestHelpers.RunSync(() => CheckAsync(ops)))
             .Check(Config.QuickThrowOnFailure.WithMaxTest(40).WithQuietOnSuccess(true));
 
     private static async Task CheckAsync(List<Op> ops)
