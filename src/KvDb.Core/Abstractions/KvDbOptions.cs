@@ -42,4 +42,12 @@ public sealed class KvDbOptions
     /// data in this process keeps copies (not a cluster client).
     /// </summary>
     public long MaterializedJoinCacheBytes { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// Memory budget, in estimated bytes, for the decoded in-memory copy that KvDb.Cypher keeps of each graph (nodes
+    /// with their labels, properties and relationships) so that statements expand nodes from arrays instead of
+    /// reading items (default 256 MiB; 0 disables it). A graph whose copy would not fit is read from its stored
+    /// items. Only a database that holds its data in this process keeps copies (not a cluster client).
+    /// </summary>
+    public long GraphCacheBytes { get; set; } = 256L << 20;
 }

@@ -92,6 +92,9 @@ public sealed class Item : IReadOnlyDictionary<string, AttributeValue>, IEquatab
     /// </summary>
     internal ReadOnlySpan<byte> StoredSortKey => _layout is { SortKey: not null } ? ItemCodec.RecordKey(_data) : default;
 
+    /// <summary>The encoded partition key of an item read from a table with a sort key (see <see cref="StoredSortKey"/>); empty for other items.</summary>
+    internal ReadOnlySpan<byte> StoredPartitionKey => _layout is { SortKey: not null } ? ItemCodec.RecordPartitionKey(_data) : default;
+
     /// <summary>The encoded attribute section holding every attribute (re-encoded for table records, whose keys are in the header).</summary>
     internal ReadOnlySpan<byte> EncodedAttributes => _layout is null ? _data.AsSpan(_offset) : ItemCodec.EncodeAttributes(ToMap());
 

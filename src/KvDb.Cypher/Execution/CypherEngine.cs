@@ -30,6 +30,11 @@ internal static class CypherEngine
 
         try
         {
+            if (!writes && !statement.Explain && graph.Copy is { } copy)
+            {
+                await copy.EnsureAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var tx = new GraphTransaction(graph, cancellationToken);
             var ctx = new EvalContext(tx, parameterValues, Random.Shared);
             Operators.Operator root;
@@ -53,7 +58,8 @@ internal static class CypherEngine
 
             if (statement.Explain)
             {
-                return new CypherResult(columns, [], tx.Statistics, root.Explain());
+                var reads = graph.Copy is { } reading ? "\nReads: " + reading.Describe() : "";
+                return new CypherResult(columns, [], tx.Statistics, root.Explain() + reads);
             }
 
             var rows = new List<Row>();
@@ -260,10 +266,16 @@ internal static class CypherEngine
         private async ValueTask<CypherNode> NodeAsync(NodeRef n)
         {
             var state = await tx.LoadNodeAsync(n.Id).ConfigureAwait(false);
-            return new CypherNode(n.Id, state?.Labels.ToList() ?? [], new Dictionary<string, object?>(state?.Properties ?? [], StringComparer.Ordinal));
+            var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (key, value) in state?.Properties ?? [])
+            {
+                properties[key] = ValueCodec.Copy(value);
+            }
+
+            return new CypherNode(n.Id, state?.Labels.ToList() ?? [], properties);
         }
 
         private CypherRelationship Rel(RelRef r) =>
-            new(r.Id, r.Type, r.Start, r.End, new Dictionary<string, object?>(tx.RelProperties(r), StringComparer.Ordinal));
+            new(r.Id, r.Type, r.Start, r.End, tx.RelProperties(r).ToDictionary(kv => kv.Key, kv => ValueCodec.Copy(kv.Value), StringComparer.Ordinal));
     }
 }

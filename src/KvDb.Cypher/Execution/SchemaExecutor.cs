@@ -39,12 +39,21 @@ internal static class SchemaExecutor
         {
             var tx = new GraphTransaction(graph, cancellationToken);
             var catalog = await tx.CatalogAsync().ConfigureAwait(false);
-            return command switch
+            var before = graph.Copy?.TableChangeCount;
+            var result = command switch
             {
                 CreateIndexCommand create => await CreateAsync(graph, catalog, create, cancellationToken).ConfigureAwait(false),
                 DropIndexCommand drop => await DropAsync(graph, catalog, drop, cancellationToken).ConfigureAwait(false),
                 _ => throw new InvalidOperationException("Unknown schema command " + command.GetType().Name),
             };
+
+            // Index commands write index entries and the catalog, never nodes or relationships.
+            if (before is { } b && graph.Copy!.TableChangeCount is { } after)
+            {
+                graph.Copy.Advance(b, after);
+            }
+
+            return result;
         }
         finally
         {

@@ -16,7 +16,14 @@ internal sealed class GraphStore
         Name = name;
         TableName = GraphKeys.TableName(name);
         TableSchema.ValidateTableName(TableName);
+        if (database.LocalEngine is { } engine && database.Options.GraphCacheBytes > 0)
+        {
+            Copy = new GraphCopy(engine, this, database.Options.GraphCacheBytes);
+        }
     }
+
+    /// <summary>The graph's in-memory copy (null for a cluster client or when disabled).</summary>
+    public GraphCopy? Copy { get; }
 
     public KvDatabase Database { get; }
 

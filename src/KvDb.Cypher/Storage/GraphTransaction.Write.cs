@@ -302,6 +302,9 @@ internal sealed partial class GraphTransaction
         }
 
         var writes = new List<TransactWriteItem>();
+        var copy = graph.Copy;
+        var nodeChanges = copy is null ? null : new List<GraphCopy.NodeChange>();
+        var relChanges = copy is null ? null : new List<GraphCopy.RelChange>();
         foreach (var state in _nodes.Values)
         {
             if (state is null || !state.Dirty || (state.Created && state.Deleted))
@@ -309,6 +312,7 @@ internal sealed partial class GraphTransaction
                 continue;
             }
 
+            nodeChanges?.Add(new GraphCopy.NodeChange(state.Id, state.Deleted, state.Deleted ? [] : state.Labels, state.Deleted ? s_noProperties : state.Properties));
             var pk = GraphKeys.NodePk(state.Id);
             if (state.Deleted)
             {
@@ -340,6 +344,7 @@ internal sealed partial class GraphTransaction
             }
 
             var r = state.Ref;
+            relChanges?.Add(new GraphCopy.RelChange(r.Id, r.Type, r.Start, r.End, state.Deleted, state.Properties));
             var outKey = new ItemKey(GraphKeys.NodePk(r.Start), GraphKeys.OutSk(r.Type, r.End, r.Id));
             var inKey = new ItemKey(GraphKeys.NodePk(r.End), GraphKeys.InSk(r.Type, r.Start, r.Id));
             if (state.Deleted)
@@ -382,14 +387,37 @@ internal sealed partial class GraphTransaction
             throw TooManyWrites(writes.Count);
         }
 
-        var result = await Store.TransactWriteItemsAsync(writes, new TransactWriteOptions { MaxActions = writes.Count }, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
+        // The copy is valid only at the change count it was made at: a failed or foreign write leaves it stale, and
+        // statements then read the store until a read rebuilds it.
+        // Until the changes are applied to it, readers keep using the copy as it was before this statement.
+        var before = copy?.TableChangeCount;
+        if (before is { } started)
         {
-            throw new CypherException(CypherErrorClass.ResourceLimit, CypherErrorCode.WriteConflict, "The store rejected the statement's writes (another writer changed the graph's ids or indexes meanwhile); nothing was changed.");
+            copy!.BeginCommit(started);
+        }
+
+        try
+        {
+            var result = await Store.TransactWriteItemsAsync(writes, new TransactWriteOptions { MaxActions = writes.Count }, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw new CypherException(CypherErrorClass.ResourceLimit, CypherErrorCode.WriteConflict, "The store rejected the statement's writes (another writer changed the graph's ids or indexes meanwhile); nothing was changed.");
+            }
+
+            if (copy is not null && before is { } b && copy.TableChangeCount is { } after)
+            {
+                copy.Apply(b, after, writes.Count(w => w is not TransactConditionCheck), nodeChanges!, relChanges!);
+            }
+        }
+        finally
+        {
+            copy?.EndCommit();
         }
 
         graph.Written();
     }
+
+    private static readonly Dictionary<string, object?> s_noProperties = [];
 
     /// <summary>
     /// The label items a node gains and loses. (A method of its own: a lambda over the loop variable would allocate its

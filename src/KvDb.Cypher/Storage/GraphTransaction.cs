@@ -18,6 +18,9 @@ internal sealed class NodeState
     /// </summary>
     public Item? Stored { get; init; }
 
+    /// <summary>The node as the graph's in-memory copy holds it (instead of <see cref="Stored"/>; never changed).</summary>
+    public NodeEntry? Cached { get; init; }
+
     public List<string> Labels
     {
         get => _labels ??= [.. StoredLabels];
@@ -26,14 +29,25 @@ internal sealed class NodeState
 
     public Dictionary<string, object?> Properties
     {
-        get => _properties ??= Stored is null ? [] : ValueCodec.DecodeMap(Stored["props"].AsMap());
+        get => _properties ??= Stored is not null ? ValueCodec.DecodeMap(Stored["props"].AsMap()) : Cached is not null ? CopyProperties(Cached) : [];
         set => _properties = value;
+    }
+
+    private static Dictionary<string, object?> CopyProperties(NodeEntry entry)
+    {
+        var result = new Dictionary<string, object?>(entry.Properties.Length, StringComparer.Ordinal);
+        foreach (var (key, value) in entry.Properties)
+        {
+            result[key] = ValueCodec.Copy(value);
+        }
+
+        return result;
     }
 
     /// <summary>The labels as stored (a handful: an array is cheaper to build and search than a set).</summary>
     public string[] StoredLabels
     {
-        get => _storedLabels ??= DecodeLabels(Stored);
+        get => _storedLabels ??= Cached?.Labels ?? DecodeLabels(Stored);
         init => _storedLabels = value;
     }
 
@@ -43,6 +57,11 @@ internal sealed class NodeState
     /// <summary>One property's current value (null when absent), decoding only that one while the node is unchanged.</summary>
     public object? GetProperty(string key)
     {
+        if (_properties is null && Cached is not null)
+        {
+            return Cached.Property(key);
+        }
+
         if (_properties is not null || Stored is null)
         {
             return Properties.TryGetValue(key, out var value) ? value : null;
@@ -160,15 +179,62 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             return cached;
         }
 
+        if (Copy is { } copy)
+        {
+            return _nodes[id] = FromCopy(copy, id);
+        }
+
         var item = await Store.GetItemAsync(new GetItemRequest(Table, GraphKeys.NodeKey(id)), cancellationToken).ConfigureAwait(false);
         var state = item is null ? null : new NodeState { Id = id, Stored = item };
         _nodes[id] = state;
         return state;
     }
 
+    private GraphCopy.Snapshot? _copy;
+    private bool _copyTaken;
+
+    /// <summary>
+    /// The graph's in-memory copy as of this statement's first read (null when there is none current): the statement
+    /// reads nodes and relationships from it instead of the store, and keeps reading the same snapshot.
+    /// </summary>
+    internal GraphCopy.Snapshot? Copy
+    {
+        get
+        {
+            if (!_copyTaken)
+            {
+                _copyTaken = true;
+                _copy = graph.Copy?.Current;
+            }
+
+            return _copy;
+        }
+    }
+
+    private static NodeState? FromCopy(GraphCopy.Snapshot copy, long id) => copy.Find(id) is { } entry ? new NodeState { Id = id, Cached = entry } : null;
+
+    /// <summary>Whether this statement has changed anything so far (nodes, labels, properties or relationships).</summary>
+    internal bool HasWritten => _nodesCreated + _nodesDeleted + _relsCreated + _relsDeleted + _propertiesSet + _labelsAdded + _labelsRemoved > 0;
+
+    /// <summary>Whether this statement has changed relationships (expansions then merge its changes into what they read).</summary>
+    internal bool ChangedRelationships => _rels.Count > 0 || _createdByNode.Count > 0;
+
     /// <summary>Reads the nodes not yet cached with batch gets of 100 keys (one round trip each in a cluster).</summary>
     private async ValueTask PrefetchNodesAsync(IEnumerable<long> ids)
     {
+        if (Copy is { } copy)
+        {
+            foreach (var id in ids)
+            {
+                if (!_nodes.ContainsKey(id))
+                {
+                    _nodes[id] = FromCopy(copy, id);
+                }
+            }
+
+            return;
+        }
+
         foreach (var chunk in ids.Where(id => !_nodes.ContainsKey(id)).Chunk(100))
         {
             var keys = chunk.Select(GraphKeys.NodeKey).ToList();
@@ -199,17 +265,35 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             return state;
         }
 
-        var stored = rel.Stored ?? throw new InvalidOperationException($"Relationship {rel.Id} was not read through this transaction.");
-        state = new RelState { Ref = rel, Properties = ValueCodec.DecodeMap(stored["props"].AsMap()) };
+        state = new RelState { Ref = rel, Properties = ReadProperties(rel) };
         _rels[rel.Id] = state;
         return state;
     }
 
-    /// <summary>The relationship's current properties for reading: the statement's state if it wrote it, else decoded from the stored item (not cached).</summary>
+    /// <summary>The relationship's current properties for reading: the statement's state if it wrote it, else decoded from the stored item or copied from the graph's copy (not cached).</summary>
     public Dictionary<string, object?> RelProperties(RelRef rel) =>
-        _rels.TryGetValue(rel.Id, out var state) ? state.Properties
-        : rel.Stored is { } stored ? ValueCodec.DecodeMap(stored["props"].AsMap())
-        : throw new InvalidOperationException($"Relationship {rel.Id} was not read through this transaction.");
+        _rels.TryGetValue(rel.Id, out var state) ? state.Properties : ReadProperties(rel);
+
+    private static Dictionary<string, object?> ReadProperties(RelRef rel)
+    {
+        if (rel.Stored is { } stored)
+        {
+            return ValueCodec.DecodeMap(stored["props"].AsMap());
+        }
+
+        if (!rel.FromCopy)
+        {
+            throw new InvalidOperationException($"Relationship {rel.Id} was not read through this transaction.");
+        }
+
+        var result = new Dictionary<string, object?>(rel.Cached?.Length ?? 0, StringComparer.Ordinal);
+        foreach (var (key, value) in rel.Cached ?? [])
+        {
+            result[key] = ValueCodec.Copy(value);
+        }
+
+        return result;
+    }
 
     /// <summary>Ids of all live nodes, or of those with <paramref name="label"/>, in id order.</summary>
     public async ValueTask<List<long>> NodeIdsAsync(string? label)
@@ -327,6 +411,12 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                     continue; // a repeated type
                 }
 
+                if (Copy is { } copy)
+                {
+                    ExpandCopy(copy, node, dir, type, direction, result, ref seen);
+                    continue;
+                }
+
                 ItemKey? start = null;
                 do
                 {
@@ -391,6 +481,43 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         return result;
     }
 
+    /// <summary>The relationships of one direction and type (all types for null) of a node in the graph's copy, as <see cref="ExpandAsync"/> reads them from the store.</summary>
+    private void ExpandCopy(GraphCopy.Snapshot copy, long node, char dir, string? type, Ast.RelDirection direction, List<RelRef> result, ref HashSet<long>? seen)
+    {
+        if (copy.Find(node) is not { } entry)
+        {
+            return;
+        }
+
+        var edges = dir == 'o' ? entry.Outgoing : entry.Incoming;
+        var (from, to) = NodeEntry.Range(edges, type is null ? null : graph.Copy!.FindType(type), all: type is null);
+        for (var i = from; i < to; i++)
+        {
+            var edge = edges[i];
+            RelRef rel;
+            if (_rels.TryGetValue(edge.Rid, out var state))
+            {
+                if (state.Deleted)
+                {
+                    continue;
+                }
+
+                rel = state.Ref;
+            }
+            else
+            {
+                rel = new RelRef(edge.Rid, edge.Type.Name, dir == 'o' ? node : edge.Other, dir == 'o' ? edge.Other : node) { Cached = edge.Properties, FromCopy = true };
+            }
+
+            if (direction == Ast.RelDirection.Both && rel.Start == rel.End && !(seen ??= []).Add(edge.Rid))
+            {
+                continue;
+            }
+
+            result.Add(rel);
+        }
+    }
+
     /// <summary>
     /// How many relationships <see cref="ExpandAsync"/> would return, counted by Core (one count-only sort-key prefix
     /// query per direction and type, no item read) when this statement has not changed any relationship; otherwise
@@ -404,6 +531,11 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         }
 
         var dir = direction == Ast.RelDirection.Outgoing ? 'o' : 'i';
+        if (Copy is { } copy)
+        {
+            return CountCopy(copy, node, dir, types);
+        }
+
         var pk = AttributeValue.FromString(GraphKeys.NodePk(node));
         long count = 0;
         for (var t = 0; t < Math.Max(1, types.Count); t++)
@@ -412,6 +544,33 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             if (type is null || IndexOf(types, type) == t) // a repeated type counts once
             {
                 count += await CountAsync(new QueryRequest(Table) { PartitionKey = pk, SortKeyCondition = GraphKeys.PrefixCondition(dir, type), CountOnly = true }).ConfigureAwait(false);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>How many relationships of one direction and of the given types (all for none) a node has in the graph's copy.</summary>
+    internal long CountCopy(GraphCopy.Snapshot copy, long node, char dir, IReadOnlyList<string> types)
+    {
+        if (copy.Find(node) is not { } entry)
+        {
+            return 0;
+        }
+
+        var edges = dir == 'o' ? entry.Outgoing : entry.Incoming;
+        if (types.Count == 0)
+        {
+            return edges.Length;
+        }
+
+        long count = 0;
+        for (var t = 0; t < types.Count; t++)
+        {
+            if (IndexOf(types, types[t]) == t)
+            {
+                var (from, to) = NodeEntry.Range(edges, graph.Copy!.FindType(types[t]), all: false);
+                count += to - from;
             }
         }
 
@@ -435,7 +594,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         return count;
     }
 
-    private static int IndexOf(IReadOnlyList<string> types, string type)
+    internal static int IndexOf(IReadOnlyList<string> types, string type)
     {
         for (var i = 0; i < types.Count; i++)
         {

@@ -53,6 +53,14 @@ internal static class ValueCodec
         }
     }
 
+    /// <summary>A value that may be changed without changing <paramref name="value"/> (lists and maps copied deeply).</summary>
+    public static object? Copy(object? value) => value switch
+    {
+        List<object?> list => list.Select(Copy).ToList(),
+        Dictionary<string, object?> map => map.ToDictionary(kv => kv.Key, kv => Copy(kv.Value), StringComparer.Ordinal),
+        _ => value,
+    };
+
     public static Dictionary<string, object?> DecodeMap(AttributeMap map)
     {
         var result = new Dictionary<string, object?>(map.Count, StringComparer.Ordinal);

@@ -186,6 +186,7 @@ public sealed class UpdateTests : CypherTestBase
                 Expand(c)<-[r0:LIVES_IN]-(p)
                 NodeByLabelScan(c:City) est=1
                 Argument
+            Reads: stored items: the in-memory copy is built on the next read
             """, result.Plan);
         Assert.Equal(0, Run("EXPLAIN CREATE (:X)").Statistics.NodesCreated);
         Assert.Empty(Rows("MATCH (x:X) RETURN x"));

@@ -1,6 +1,7 @@
 using KvDb.Cypher.Ast;
 using KvDb.Cypher.Optimization;
 using KvDb.Cypher.Planning;
+using KvDb.Cypher.Storage;
 
 namespace KvDb.Cypher.Execution.Operators;
 
@@ -57,9 +58,16 @@ internal sealed class MatchOperator(Operator input, MatchPlan plan, Expr? where,
 /// <c>MATCH pattern RETURN keys, count(*)</c> when the pattern ends with a single-hop expansion to a new,
 /// unconstrained node through a new, unconstrained relationship, every aggregate counts rows (<c>count(*)</c>, or
 /// <c>count(v)</c> of a variable the pattern binds, never null) and no grouping key reads the last hop's variables:
-/// the last hop is counted per row (Core's count of the sort-key prefix, minus relationships the row already uses)
-/// instead of being expanded into one row per path. Produces one row per group (keys evaluated on the row before the
-/// last hop) with the count under each aggregate's name; without keys, one row even when nothing matched.
+/// the last hop is counted per row (Core's count of the sort-key prefix, or the graph copy's, minus relationships
+/// the row already uses) instead of being expanded into one row per path. Produces one row per group (keys evaluated
+/// on the row before the last hop) with the count under each aggregate's name; without keys, one row even when
+/// nothing matched.
+/// <para>
+/// WHERE conditions that read only the last node (<c>WHERE c.age &gt; 60</c>) are allowed: the last hop is then
+/// expanded but not turned into rows. With the graph's in-memory copy and a condition <see cref="NodePredicate"/>
+/// compiles, each relationship costs an array read, a node lookup and the compiled test; otherwise the condition
+/// is evaluated on the row with the last node and relationship bound.
+/// </para>
 /// </summary>
 internal sealed class CountMatchOperator : UnaryOperator
 {
@@ -68,8 +76,15 @@ internal sealed class CountMatchOperator : UnaryOperator
     private readonly string[] _usedVariables;
     private readonly IReadOnlyList<string> _names;
     private readonly IReadOnlyList<(string Name, Expr Expression)> _keys;
+    private readonly Expr[] _endFilters;
 
-    private CountMatchOperator(Operator input, MatchPlan prefix, ExpandStep last, string[] usedVariables, IReadOnlyList<(string Name, Expr Expression)> keys, IReadOnlyList<string> names)
+    // The prefix split for counting in the graph copy: the head steps run through the matcher, then a chain of plain
+    // hops (each to a new node nothing else reads) is walked in the copy's arrays without rows.
+    private readonly MatchPlan _head;
+    private readonly ExpandStep[] _chain;
+    private readonly string[] _headUsedVariables;
+
+    private CountMatchOperator(Operator input, MatchPlan prefix, ExpandStep last, string[] usedVariables, IReadOnlyList<(string Name, Expr Expression)> keys, IReadOnlyList<string> names, Expr[] endFilters)
         : base(input)
     {
         _prefix = prefix;
@@ -77,7 +92,38 @@ internal sealed class CountMatchOperator : UnaryOperator
         _usedVariables = usedVariables;
         _keys = keys;
         _names = names;
+        _endFilters = endFilters;
+        (_head, _chain) = SplitChain(prefix, last);
+        _headUsedVariables = [.. _head.Steps.OfType<ExpandStep>().Select(e => e.RelVariable)];
     }
+
+    /// <summary>The longest run of plain hops at the end of the prefix that leads to the last hop.</summary>
+    private static (MatchPlan Head, ExpandStep[] Chain) SplitChain(MatchPlan prefix, ExpandStep last)
+    {
+        var steps = prefix.Steps;
+        var chainStart = steps.Count;
+        var next = last.From;
+        while (chainStart > 1 && steps[chainStart - 1] is ExpandStep e && e.To == next && IsPlainHop(e, prefix) && !BoundBefore(steps, chainStart - 1, e.To) &&
+               e.To != e.From && e.To != last.To && !steps.Skip(chainStart).OfType<ExpandStep>().Any(c => c.To == e.To || c.RelVariable == e.RelVariable))
+        {
+            next = e.From;
+            chainStart--;
+        }
+
+        return (prefix with { Steps = [.. steps.Take(chainStart)] }, [.. steps.Skip(chainStart).Cast<ExpandStep>()]);
+    }
+
+    private static bool IsPlainHop(ExpandStep e, MatchPlan plan) =>
+        !e.Rel.IsVariableLength && e.Rel.Properties is null && e.ToNode.Labels.Count == 0 && e.ToNode.Properties is null && e.NodesVariable is null &&
+        plan.NewVariables.Contains(e.To) && plan.NewVariables.Contains(e.RelVariable);
+
+    private static bool BoundBefore(IReadOnlyList<MatchStep> steps, int index, string variable) =>
+        steps.Take(index).Any(s => s switch
+        {
+            NodeScanStep scan => scan.Variable == variable,
+            ExpandStep e => e.To == variable || e.From == variable || e.RelVariable == variable || e.NodesVariable == variable,
+            _ => true,
+        });
 
     /// <summary>
     /// The counting form of <paramref name="match"/> grouped on <paramref name="keys"/> with the count aggregates
@@ -86,13 +132,36 @@ internal sealed class CountMatchOperator : UnaryOperator
     /// </summary>
     public static CountMatchOperator? TryCreate(MatchOperator match, IReadOnlyList<(string Name, Expr Expression)> keys, IReadOnlyList<(string Name, Expr Aggregate)> aggregates)
     {
+        // Conditions after the last hop (pushed down or left in WHERE) may read only the last node.
         var steps = match.Plan.Steps;
-        if (match.Optional || match.Where is not null || steps.Count == 0 || steps[^1] is not ExpandStep last ||
+        var end = steps.Count;
+        var endFilters = new List<Expr>();
+        while (end > 0 && steps[end - 1] is FilterStep filter)
+        {
+            endFilters.Insert(0, filter.Predicate);
+            end--;
+        }
+
+        if (match.Where is not null)
+        {
+            endFilters.Add(match.Where);
+        }
+
+        steps = [.. steps.Take(end)];
+        if (match.Optional || steps.Count == 0 || steps[^1] is not ExpandStep last ||
             last.Rel.IsVariableLength || last.Rel.Properties is not null || last.ToNode.Labels.Count > 0 || last.ToNode.Properties is not null ||
             last.NodesVariable is not null || !match.Plan.NewVariables.Contains(last.To) || !match.Plan.NewVariables.Contains(last.RelVariable) ||
             last.To == last.From || last.To == last.RelVariable)
         {
             return null;
+        }
+
+        foreach (var filter in endFilters)
+        {
+            if (Rules.Variables(filter).Any(v => v != last.To))
+            {
+                return null;
+            }
         }
 
         // count(v) counts the rows when the pattern binds v (never null in a MATCH); keys must be known before the last hop.
@@ -134,11 +203,12 @@ internal sealed class CountMatchOperator : UnaryOperator
             }
         }
 
-        return new CountMatchOperator(match.Input, match.Plan with { Steps = [.. steps.Take(steps.Count - 1)] }, last, [.. used], keys, [.. aggregates.Select(a => a.Name)]);
+        return new CountMatchOperator(match.Input, match.Plan with { Steps = [.. steps.Take(steps.Count - 1)] }, last, [.. used], keys, [.. aggregates.Select(a => a.Name)], [.. endFilters]);
     }
 
     public override string Describe() =>
-        "CountMatch count(" + _last + ")" + (_keys.Count == 0 ? "" : " keys=[" + string.Join(", ", _keys.Select(k => k.Expression.ToString())) + "]") +
+        "CountMatch count(" + _last + (_endFilters.Length == 0 ? "" : " WHERE " + string.Join(" AND ", _endFilters.Select(f => f.ToString()))) + ")" +
+        (_keys.Count == 0 ? "" : " keys=[" + string.Join(", ", _keys.Select(k => k.Expression.ToString())) + "]") +
         " as [" + string.Join(", ", _names) + "]\n" + _prefix.Describe("").TrimEnd('\n');
 
     public override async IAsyncEnumerable<Row> RunAsync(EvalContext ctx)
@@ -146,8 +216,51 @@ internal sealed class CountMatchOperator : UnaryOperator
         long total = 0;
         var groups = _keys.Count == 0 ? null : new Dictionary<object?[], long>(CypherCompare.RowEquivalence.Instance);
         var order = new List<object?[]>();
+        var compiled = _endFilters.Length > 0 ? Compile(ctx) : null;
+        var copyCountable = _keys.Count == 0 && ctx.Transaction.Copy is not null && (_endFilters.Length == 0 || compiled is not null);
+        var types = ctx.Transaction.Graph.Copy;
+        var chainFrom = _chain.Length > 0 ? _chain[0].From : _last.From;
+        var used = new List<UsedRel>();
         await foreach (var row in Input.RunAsync(ctx).ConfigureAwait(false))
         {
+            // The input may have written (e.g. a DELETE before a WITH): then the copy no longer shows what this statement sees.
+            if (copyCountable && !ctx.Transaction.HasWritten && ctx.Transaction.Copy is { } snapshot)
+            {
+                // Counted in the graph copy: the head through the matcher, the chain and the last hop in arrays.
+                await foreach (var match in PatternMatcher.MatchAsync(_head, row, ctx, copyRows: false).ConfigureAwait(false))
+                {
+                    if (match[chainFrom] is not NodeRef start)
+                    {
+                        continue;
+                    }
+
+                    used.Clear();
+                    foreach (var variable in _headUsedVariables)
+                    {
+                        switch (match[variable])
+                        {
+                            case RelRef rel:
+                                used.Add(new UsedRel(rel.Id, rel.Start, rel.End, rel.Type));
+                                break;
+                            case IEnumerable<object?> rels:
+                                foreach (var r in rels)
+                                {
+                                    if (r is RelRef rel)
+                                    {
+                                        used.Add(new UsedRel(rel.Id, rel.Start, rel.End, rel.Type));
+                                    }
+                                }
+
+                                break;
+                        }
+                    }
+
+                    total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled));
+                }
+
+                continue;
+            }
+
             await foreach (var match in PatternMatcher.MatchAsync(_prefix, row, ctx, copyRows: false).ConfigureAwait(false))
             {
                 if (match[_last.From] is not NodeRef from)
@@ -155,8 +268,10 @@ internal sealed class CountMatchOperator : UnaryOperator
                     continue;
                 }
 
-                var count = await ctx.Transaction.CountRelationshipsAsync(from.Id, _last.Direction, _last.Rel.Types).ConfigureAwait(false);
-                foreach (var variable in _usedVariables)
+                var count = _endFilters.Length > 0
+                    ? await CountFilteredAsync(from.Id, match, ctx).ConfigureAwait(false)
+                    : await ctx.Transaction.CountRelationshipsAsync(from.Id, _last.Direction, _last.Rel.Types).ConfigureAwait(false);
+                foreach (var variable in _endFilters.Length > 0 ? [] : _usedVariables)
                 {
                     // Relationships this match already uses are not matched again (relationship isomorphism).
                     switch (match[variable])
@@ -215,6 +330,250 @@ internal sealed class CountMatchOperator : UnaryOperator
         }
     }
 
+    /// <summary>A relationship a path already uses (relationship isomorphism: never matched again).</summary>
+    private readonly record struct UsedRel(long Rid, long Start, long End, string Type);
+
+    /// <summary>Paths from <paramref name="node"/> along the chain from hop <paramref name="depth"/> and then the last hop, in the copy.</summary>
+    private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<NodeEntry, bool?>[]? compiled)
+    {
+        if (copy.Find(node) is not { } entry)
+        {
+            return 0;
+        }
+
+        if (depth == _chain.Length)
+        {
+            return CountLastHop(copy, types, entry, used, compiled);
+        }
+
+        var step = _chain[depth];
+        long total = 0;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var outgoing = pass == 0;
+            if ((outgoing && step.Direction == RelDirection.Incoming) || (!outgoing && step.Direction == RelDirection.Outgoing))
+            {
+                continue;
+            }
+
+            var edges = outgoing ? entry.Outgoing : entry.Incoming;
+            var stepTypes = step.Rel.Types;
+            for (var t = 0; t < Math.Max(1, stepTypes.Count); t++)
+            {
+                if (stepTypes.Count > 0 && GraphTransaction.IndexOf(stepTypes, stepTypes[t]) < t)
+                {
+                    continue;
+                }
+
+                var (from, to) = NodeEntry.Range(edges, stepTypes.Count == 0 ? null : types.FindType(stepTypes[t]), all: stepTypes.Count == 0);
+                for (var i = from; i < to; i++)
+                {
+                    var edge = edges[i];
+                    if ((!outgoing && step.Direction == RelDirection.Both && edge.Other == node) || Uses(used, edge.Rid))
+                    {
+                        continue; // an undirected self-loop counts once; a relationship is matched once per path
+                    }
+
+                    used.Add(new UsedRel(edge.Rid, outgoing ? node : edge.Other, outgoing ? edge.Other : node, edge.Type.Name));
+                    total = checked(total + CountChain(copy, types, edge.Other, depth + 1, used, compiled));
+                    used.RemoveAt(used.Count - 1);
+                }
+            }
+        }
+
+        return total;
+    }
+
+    private static bool Uses(List<UsedRel> used, long rid)
+    {
+        foreach (var u in used)
+        {
+            if (u.Rid == rid)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The last hop from <paramref name="entry"/>: counted from the ranges without conditions, else each end tested.</summary>
+    private long CountLastHop(GraphCopy.Snapshot copy, GraphCopy types, NodeEntry entry, List<UsedRel> used, Func<NodeEntry, bool?>[]? compiled)
+    {
+        if (compiled is not null || _last.Direction == RelDirection.Both)
+        {
+            long passed = 0;
+            if (_last.Direction != RelDirection.Incoming)
+            {
+                passed += CountEdges(copy, types, entry.Outgoing, entry.Id, used, compiled, skipSelfLoops: false);
+            }
+
+            if (_last.Direction != RelDirection.Outgoing)
+            {
+                passed += CountEdges(copy, types, entry.Incoming, entry.Id, used, compiled, skipSelfLoops: _last.Direction == RelDirection.Both);
+            }
+
+            return passed;
+        }
+
+        var edges = _last.Direction == RelDirection.Outgoing ? entry.Outgoing : entry.Incoming;
+        var lastTypes = _last.Rel.Types;
+        long count = 0;
+        for (var t = 0; t < Math.Max(1, lastTypes.Count); t++)
+        {
+            if (lastTypes.Count == 0 || GraphTransaction.IndexOf(lastTypes, lastTypes[t]) == t)
+            {
+                var (from, to) = NodeEntry.Range(edges, lastTypes.Count == 0 ? null : types.FindType(lastTypes[t]), all: lastTypes.Count == 0);
+                count += to - from;
+            }
+        }
+
+        foreach (var u in used)
+        {
+            count -= Expands(u.Start, u.End, u.Type, entry.Id) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>The end conditions compiled against the graph copy (null without a copy or when one does not compile).</summary>
+    private Func<NodeEntry, bool?>[]? Compile(EvalContext ctx)
+    {
+        if (ctx.Transaction.Copy is null || ctx.Transaction.Graph.Copy is not { } copy)
+        {
+            return null;
+        }
+
+        var compiled = new Func<NodeEntry, bool?>[_endFilters.Length];
+        for (var i = 0; i < compiled.Length; i++)
+        {
+            if (NodePredicate.Compile(_endFilters[i], _last.To, copy, ctx.Parameters) is not { } predicate)
+            {
+                return null;
+            }
+
+            compiled[i] = predicate;
+        }
+
+        return compiled;
+    }
+
+    /// <summary>The relationship ids the match already uses (never matched again: relationship isomorphism).</summary>
+    private HashSet<long>? UsedRelationships(Row match)
+    {
+        HashSet<long>? used = null;
+        foreach (var variable in _usedVariables)
+        {
+            switch (match[variable])
+            {
+                case RelRef rel:
+                    (used ??= []).Add(rel.Id);
+                    break;
+                case IEnumerable<object?> rels:
+                    foreach (var r in rels)
+                    {
+                        if (r is RelRef rel)
+                        {
+                            (used ??= []).Add(rel.Id);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return used;
+    }
+
+    /// <summary>Relationships of one direction's list that the last hop matches, not used yet, whose end passes the compiled conditions (all when none).</summary>
+    private long CountEdges(GraphCopy.Snapshot copy, GraphCopy types, Edge[] edges, long from, List<UsedRel> used, Func<NodeEntry, bool?>[]? compiled, bool skipSelfLoops)
+    {
+        var lastTypes = _last.Rel.Types;
+        long count = 0;
+        for (var t = 0; t < Math.Max(1, lastTypes.Count); t++)
+        {
+            if (lastTypes.Count > 0 && GraphTransaction.IndexOf(lastTypes, lastTypes[t]) < t)
+            {
+                continue; // a repeated type
+            }
+
+            var (start, end) = NodeEntry.Range(edges, lastTypes.Count == 0 ? null : types.FindType(lastTypes[t]), all: lastTypes.Count == 0);
+            for (var i = start; i < end; i++)
+            {
+                var edge = edges[i];
+                if ((skipSelfLoops && edge.Other == from) || Uses(used, edge.Rid))
+                {
+                    continue;
+                }
+
+                if (compiled is not null)
+                {
+                    if (copy.Find(edge.Other) is not { } other)
+                    {
+                        continue;
+                    }
+
+                    var pass = true;
+                    foreach (var predicate in compiled)
+                    {
+                        if (predicate(other) != true)
+                        {
+                            pass = false;
+                            break;
+                        }
+                    }
+
+                    if (!pass)
+                    {
+                        continue;
+                    }
+                }
+
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The last hop expanded and each end checked by the evaluator, with the end node and relationship bound in the row.</summary>
+    private async ValueTask<long> CountFilteredAsync(long from, Row match, EvalContext ctx)
+    {
+        var used = UsedRelationships(match);
+        long count = 0;
+        try
+        {
+            foreach (var rel in await ctx.Transaction.ExpandAsync(from, _last.Direction, _last.Rel.Types).ConfigureAwait(false))
+            {
+                if (used is not null && used.Contains(rel.Id))
+                {
+                    continue;
+                }
+
+                match[_last.To] = new NodeRef(rel.Other(from));
+                match[_last.RelVariable] = rel;
+                var pass = true;
+                foreach (var filter in _endFilters)
+                {
+                    if (Evaluator.AsBool(await Evaluator.EvalAsync(filter, match, ctx).ConfigureAwait(false), "WHERE") != true)
+                    {
+                        pass = false;
+                        break;
+                    }
+                }
+
+                count += pass ? 1 : 0;
+            }
+        }
+        finally
+        {
+            match.Remove(_last.To);
+            match.Remove(_last.RelVariable);
+        }
+
+        return count;
+    }
+
     private Row Output(object?[] keyValues, long count)
     {
         var output = new Row();
@@ -232,13 +591,15 @@ internal sealed class CountMatchOperator : UnaryOperator
     }
 
     /// <summary>Whether the last hop's expansion of <paramref name="from"/> returns <paramref name="rel"/>.</summary>
-    private bool Expands(RelRef rel, long from)
+    private bool Expands(RelRef rel, long from) => Expands(rel.Start, rel.End, rel.Type, from);
+
+    private bool Expands(long start, long end, string type, long from)
     {
         var direction = _last.Direction switch
         {
-            RelDirection.Outgoing => rel.Start == from,
-            RelDirection.Incoming => rel.End == from,
-            _ => rel.Start == from || rel.End == from,
+            RelDirection.Outgoing => start == from,
+            RelDirection.Incoming => end == from,
+            _ => start == from || end == from,
         };
         if (!direction)
         {
@@ -251,9 +612,9 @@ internal sealed class CountMatchOperator : UnaryOperator
             return true;
         }
 
-        foreach (var type in types)
+        foreach (var t in types)
         {
-            if (type == rel.Type)
+            if (t == type)
             {
                 return true;
             }

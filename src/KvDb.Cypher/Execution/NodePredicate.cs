@@ -1,0 +1,106 @@
+using KvDb.Cypher.Ast;
+using KvDb.Cypher.Storage;
+
+namespace KvDb.Cypher.Execution;
+
+/// <summary>
+/// A WHERE predicate on one node variable compiled against nodes of the graph's in-memory copy: comparisons of the
+/// node's properties with literals and parameters, IS [NOT] NULL, label tests and AND / OR / XOR / NOT of those.
+/// The result is exactly what <see cref="Evaluator"/> gives for the node (the same comparison functions and
+/// three-valued logic); anything else is not compiled and the caller evaluates the expression per row.
+/// </summary>
+internal static class NodePredicate
+{
+    /// <summary>The compiled predicate, or null when <paramref name="expression"/> has a form this does not compile.</summary>
+    public static Func<NodeEntry, bool?>? Compile(Expr expression, string variable, GraphCopy copy, IReadOnlyDictionary<string, object?> parameters)
+    {
+        switch (expression)
+        {
+            case LiteralExpr { Value: null }:
+                return static _ => null;
+            case LiteralExpr { Value: bool b }:
+                return _ => b;
+            case UnaryExpr { Op: UnaryOp.Not } not when Compile(not.Operand, variable, copy, parameters) is { } operand:
+                return node => operand(node) is { } v ? !v : null;
+            case BinaryExpr { Op: BinaryOp.And or BinaryOp.Or or BinaryOp.Xor } logic:
+                {
+                    if (Compile(logic.Left, variable, copy, parameters) is not { } left || Compile(logic.Right, variable, copy, parameters) is not { } right)
+                    {
+                        return null;
+                    }
+
+                    return logic.Op switch
+                    {
+                        BinaryOp.And => node => left(node) is not { } l ? (right(node) == false ? false : null) : !l ? false : right(node),
+                        BinaryOp.Or => node => left(node) is not { } l ? (right(node) == true ? true : null) : l ? true : right(node),
+                        _ => node => left(node) is { } l && right(node) is { } r ? l != r : null,
+                    };
+                }
+
+            case BinaryExpr { Op: BinaryOp.Eq or BinaryOp.Neq or BinaryOp.Lt or BinaryOp.Le or BinaryOp.Gt or BinaryOp.Ge } comparison:
+                {
+                    if (Operand(comparison.Left, variable, copy, parameters) is not { } left || Operand(comparison.Right, variable, copy, parameters) is not { } right)
+                    {
+                        return null;
+                    }
+
+                    return comparison.Op switch
+                    {
+                        BinaryOp.Eq => node => CypherCompare.Equal(left(node), right(node)),
+                        BinaryOp.Neq => node => CypherCompare.Equal(left(node), right(node)) is { } eq ? !eq : null,
+                        BinaryOp.Lt => node => CypherCompare.Compare(left(node), right(node)) is { } c ? c < 0 : null,
+                        BinaryOp.Le => node => CypherCompare.Compare(left(node), right(node)) is { } c ? c <= 0 : null,
+                        BinaryOp.Gt => node => CypherCompare.Compare(left(node), right(node)) is { } c ? c > 0 : null,
+                        _ => node => CypherCompare.Compare(left(node), right(node)) is { } c ? c >= 0 : null,
+                    };
+                }
+
+            case IsNullExpr isNull when Operand(isNull.Operand, variable, copy, parameters) is { } operand:
+                return isNull.Negated ? node => operand(node) is not null : node => operand(node) is null;
+            case HasLabelsExpr { Target: VariableExpr target } has when target.Name == variable:
+                {
+                    var labels = has.Labels.ToArray();
+                    return node =>
+                    {
+                        foreach (var label in labels)
+                        {
+                            if (!node.HasLabel(label))
+                            {
+                                return false;
+                            }
+                        }
+
+                        return true;
+                    };
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A property of the node, a literal or a parameter (null for anything else, or a missing parameter: the evaluator reports that).</summary>
+    private static Func<NodeEntry, object?>? Operand(Expr expression, string variable, GraphCopy copy, IReadOnlyDictionary<string, object?> parameters)
+    {
+        switch (expression)
+        {
+            case PropertyExpr { Target: VariableExpr target } property when target.Name == variable:
+                {
+                    // The copy's shared name when it has one (compared by reference), else the name itself.
+                    var key = copy.FindKey(property.Key) ?? property.Key;
+                    return node => node.Property(key);
+                }
+
+            case LiteralExpr literal when literal.Value is null or long or double or string or bool:
+                {
+                    var value = literal.Value;
+                    return _ => value;
+                }
+
+            case ParameterExpr parameter when parameters.TryGetValue(parameter.Name, out var value) && value is null or long or double or string or bool:
+                return _ => value;
+            default:
+                return null;
+        }
+    }
+}

@@ -1,0 +1,670 @@
+using System.Collections.Concurrent;
+using System.Text;
+using KvDb.Engine;
+using KvDb.Storage;
+
+namespace KvDb.Cypher.Storage;
+
+/// <summary>
+/// A decoded in-memory copy of one graph: every node (labels and properties) with its relationships in both
+/// directions, as arrays in the order the store keeps them (type, other node, relationship id). Statements read
+/// nodes and expand them from the copy instead of Core's items when it is current, so an expansion is an array
+/// slice and a count is a subtraction.
+/// <list type="bullet">
+/// <item><b>The stored items stay the truth.</b> A snapshot is used only while the graph table's
+/// <see cref="TableStore.ChangeCount"/> equals the count it was made at. Every write statement of this process
+/// applies its changes to the copy right after its Core transaction commits (under the graph's write lock, which
+/// all Cypher writers and the build hold); when the count moved by anything but that statement's own puts and
+/// deletes (a write that did not come through this graph object), the copy is dropped and the next read-only
+/// statement builds it again.</item>
+/// <item><b>Readers never lock.</b> Node entries are immutable; a change replaces the entries it touches in copies of
+/// their 1,024-node chunks and of the chunk directory, then publishes a new snapshot. A statement keeps the
+/// snapshot it started with.</item>
+/// <item><b>Built on first read.</b> The first read-only statement that finds no current copy scans the graph once
+/// (holding the write lock, so writers wait for the build); write statements use a current copy but never build
+/// one, so a bulk load that only writes pays nothing for it.</item>
+/// <item><b>Bounded.</b> The copy's size is estimated as it is built and changed; above
+/// <see cref="KvDbOptions.GraphCacheBytes"/> it is dropped and statements read the store until the graph has
+/// halved.</item>
+/// </list>
+/// Only a database that holds its data in this process keeps a copy (not a cluster client).
+/// </summary>
+internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBytes)
+{
+    public const int ChunkBits = 10;
+    private const int ChunkSize = 1 << ChunkBits;
+    private const long ChunkMask = ChunkSize - 1;
+
+    private volatile Snapshot? _snapshot;
+    private int _building;
+    private long _tooLargeAt = -1;
+
+    // Relationship types and property names, shared by all snapshots: equal names are one string (and one
+    // RelType), so a copy does not hold a name per entry and lookups compare references first.
+    private readonly ConcurrentDictionary<string, RelType> _types = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>How many times the copy was built (for tests).</summary>
+    internal int Builds => Volatile.Read(ref _builds);
+
+    private int _builds;
+
+    // The version of the snapshot a write statement of this graph object is committing over (-1 for none).
+    private long _committing = -1;
+
+    /// <summary>
+    /// The snapshot that matches the stored graph now, or null. While a write statement of this graph object commits,
+    /// the table's count has moved but its changes are not in the copy yet: readers then keep the snapshot from before
+    /// that statement (a consistent state; the store itself may hold half of the transaction at that moment). A read
+    /// that races with the end of such a commit looks again.
+    /// </summary>
+    public Snapshot? Current
+    {
+        get
+        {
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var committing = Interlocked.Read(ref _committing);
+                var snapshot = _snapshot;
+                if (snapshot is null)
+                {
+                    return null;
+                }
+
+                if ((snapshot.Table.ChangeCount == snapshot.Version || committing == snapshot.Version) && ReferenceEquals(engine.FindTable(graph.TableName), snapshot.Table))
+                {
+                    return snapshot;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>A write statement of this graph object is about to commit over the table's count <paramref name="before"/> (under the write lock).</summary>
+    public void BeginCommit(long before)
+    {
+        if (_snapshot is { } snapshot && snapshot.Version == before)
+        {
+            Interlocked.Exchange(ref _committing, before);
+        }
+    }
+
+    /// <summary>The commit begun by <see cref="BeginCommit"/> ended (after <see cref="Apply"/>, or failed).</summary>
+    public void EndCommit() => Interlocked.Exchange(ref _committing, -1);
+
+    /// <summary>Whether the last build did not fit the budget and the graph has not halved since.</summary>
+    public bool TooLarge
+    {
+        get
+        {
+            var at = Interlocked.Read(ref _tooLargeAt);
+            return at >= 0 && engine.FindTable(graph.TableName) is { } table && table.ItemCount * 2 > at;
+        }
+    }
+
+    /// <summary>Where statements read the graph from, for EXPLAIN.</summary>
+    public string Describe() =>
+        Current is { } s ? $"in-memory copy: {s.NodeCount} nodes, {s.RelationshipCount} relationships"
+        : TooLarge ? "stored items: the in-memory copy is over its memory budget"
+        : "stored items: the in-memory copy is built on the next read";
+
+    /// <summary>The graph table's change count now (null when the table is gone).</summary>
+    public long? TableChangeCount => engine.FindTable(graph.TableName)?.ChangeCount;
+
+    public RelType? FindType(string name) => _types.GetValueOrDefault(name);
+
+    public string? FindKey(string name) => _keys.GetValueOrDefault(name);
+
+    private RelType Type(string name) => _types.GetOrAdd(name, static n => new RelType(n));
+
+    private string Key(string name) => _keys.GetOrAdd(name, name);
+
+    /// <summary>Drops the copy (the next read-only statement builds it again).</summary>
+    public void Invalidate() => _snapshot = null;
+
+    /// <summary>
+    /// Builds the copy when there is none and none is being built. Called by read-only statements before they run;
+    /// a statement that finds another one building does not wait for it (it reads the store).
+    /// </summary>
+    public async ValueTask EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (Current is not null || TooLarge || Interlocked.CompareExchange(ref _building, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await graph.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (Current is null && engine.FindTable(graph.TableName) is { } table)
+                {
+                    await BuildAsync(table, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                graph.WriteLock.Release();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _building, 0);
+        }
+    }
+
+    private async ValueTask BuildAsync(TableStore table, CancellationToken cancellationToken)
+    {
+        var version = table.ChangeCount;
+        var builders = new Dictionary<long, NodeBuilder>();
+        long bytes = 0;
+        ItemKey? start = null;
+        do
+        {
+            var page = await graph.Store.ScanAsync(new ScanRequest(graph.TableName) { ExclusiveStartKey = start, Limit = 4096 }, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                var sk = item.StoredSortKey;
+                var kind = sk.Length > 0 ? (char)sk[0] : item[GraphKeys.SortKey].AsString()[0];
+                if (kind is not ('#' or 'o' or 'i') || PartitionNode(item) is not { } id)
+                {
+                    continue; // labels (read from the node item), index entries, counters, the index catalog
+                }
+
+                if (!builders.TryGetValue(id, out var builder))
+                {
+                    builders[id] = builder = new NodeBuilder();
+                }
+
+                if (kind == '#')
+                {
+                    builder.Node = item;
+                    bytes += 160;
+                    continue;
+                }
+
+                bytes += 32;
+
+                var (other, rid, type) = GraphKeys.ParseRelationshipKey(item, withType: true);
+                var edge = new Edge(Type(type!), other, rid, Properties(item["props"].AsMap()));
+                (kind == 'o' ? builder.Out : builder.In).Add(edge);
+            }
+
+            start = page.LastEvaluatedKey;
+            if (bytes > budgetBytes)
+            {
+                break;
+            }
+        }
+        while (start is not null);
+
+        if (bytes > budgetBytes)
+        {
+            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
+            _snapshot = null;
+            return;
+        }
+
+        bytes = 0;
+        long relationships = 0;
+        var maxId = builders.Count == 0 ? -1 : builders.Keys.Max();
+        if (maxId >> ChunkBits >= int.MaxValue / 2)
+        {
+            return; // ids this large never come from the graph's counter
+        }
+
+        var chunks = new NodeEntry?[(maxId >> ChunkBits) + 1][];
+        long nodes = 0;
+        foreach (var (id, builder) in builders)
+        {
+            if (builder.Node is not { } node)
+            {
+                continue; // relationships of a node being deleted by another writer: the version check below drops this build
+            }
+
+            builder.Out.Sort(EdgeOrder);
+            builder.In.Sort(EdgeOrder);
+            var labels = node["labels"].AsList();
+            var labelArray = new string[labels.Count];
+            for (var i = 0; i < labelArray.Length; i++)
+            {
+                labelArray[i] = Key(labels[i].AsString());
+            }
+
+            var entry = new NodeEntry(id, labelArray, Properties(node["props"].AsMap()) ?? [], [.. builder.Out], [.. builder.In]);
+            (chunks[id >> ChunkBits] ??= new NodeEntry?[ChunkSize])[id & ChunkMask] = entry;
+            bytes += entry.EstimateBytes();
+            relationships += builder.Out.Count;
+            nodes++;
+        }
+
+        if (bytes > budgetBytes)
+        {
+            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
+            _snapshot = null;
+            return;
+        }
+
+        if (table.ChangeCount == version)
+        {
+            Interlocked.Exchange(ref _tooLargeAt, -1);
+            _snapshot = new Snapshot(table, version, chunks, nodes, relationships, bytes);
+            Interlocked.Increment(ref _builds);
+        }
+    }
+
+    private static long? PartitionNode(Item item)
+    {
+        var pk = item.StoredPartitionKey;
+        if (pk.Length > 0)
+        {
+            return pk.Length == 17 && pk[0] == (byte)'n' ? GraphKeys.ParseHex(pk[1..]) : null;
+        }
+
+        var text = item[GraphKeys.PartitionKey].AsString();
+        return text.Length == 17 && text[0] == 'n' ? GraphKeys.ParseHex(text.AsSpan(1)) : null;
+    }
+
+    /// <summary>Decoded properties with shared names (null for none).</summary>
+    private KeyValuePair<string, object?>[]? Properties(AttributeMap map)
+    {
+        if (map.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new KeyValuePair<string, object?>[map.Count];
+        var i = 0;
+        foreach (var (key, value) in map)
+        {
+            result[i++] = new KeyValuePair<string, object?>(Key(key), ValueCodec.Decode(value));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Applies one committed write statement: <paramref name="before"/> and <paramref name="after"/> are the table's
+    /// change counts around its Core transaction, <paramref name="writes"/> the puts and deletes it held. Called under
+    /// the graph's write lock.
+    /// </summary>
+    public void Apply(long before, long after, int writes, IReadOnlyCollection<NodeChange> nodes, IReadOnlyCollection<RelChange> relationships)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is null)
+        {
+            return;
+        }
+
+        if (snapshot.Version != before || after - before != writes || !ReferenceEquals(engine.FindTable(graph.TableName), snapshot.Table))
+        {
+            _snapshot = null; // someone else wrote the table too: rebuilt on the next read
+            return;
+        }
+
+        var changed = new Dictionary<long, PendingNode>();
+        PendingNode Pending(long id)
+        {
+            if (!changed.TryGetValue(id, out var pending))
+            {
+                changed[id] = pending = new PendingNode(snapshot.Find(id));
+            }
+
+            return pending;
+        }
+
+        foreach (var node in nodes)
+        {
+            var pending = Pending(node.Id);
+            pending.Deleted = node.Deleted;
+            if (!node.Deleted)
+            {
+                var labels = new string[node.Labels.Count];
+                for (var i = 0; i < labels.Length; i++)
+                {
+                    labels[i] = Key(node.Labels[i]);
+                }
+
+                pending.Labels = labels;
+                pending.Properties = Properties(node.Properties) ?? [];
+            }
+        }
+
+        foreach (var rel in relationships)
+        {
+            var type = Type(rel.Type);
+            var props = rel.Deleted ? null : Properties(rel.Properties);
+            var start = Pending(rel.Start);
+            var end = Pending(rel.End);
+            start.RemovedOut.Add(rel.Id);
+            end.RemovedIn.Add(rel.Id);
+            if (!rel.Deleted)
+            {
+                start.AddedOut.Add(new Edge(type, rel.End, rel.Id, props));
+                end.AddedIn.Add(new Edge(type, rel.Start, rel.Id, props));
+            }
+        }
+
+        var chunks = (NodeEntry?[]?[])snapshot.Chunks.Clone();
+        var copied = new HashSet<long>();
+        long nodeCount = snapshot.NodeCount, relCount = snapshot.RelationshipCount, bytes = snapshot.Bytes;
+        foreach (var (id, pending) in changed)
+        {
+            var old = pending.Old;
+            NodeEntry? entry;
+            if (pending.Deleted)
+            {
+                entry = null;
+            }
+            else
+            {
+                if (old is null && pending.Labels is null)
+                {
+                    _snapshot = null; // a relationship of a node the copy does not know: never expected, so start over
+                    return;
+                }
+
+                entry = new NodeEntry(id, pending.Labels ?? old!.Labels, pending.Properties ?? old!.Properties,
+                    Merge(old?.Outgoing, pending.RemovedOut, pending.AddedOut), Merge(old?.Incoming, pending.RemovedIn, pending.AddedIn));
+            }
+
+            if (id < 0 || id >> ChunkBits >= int.MaxValue / 2)
+            {
+                _snapshot = null;
+                return;
+            }
+
+            var c = (int)(id >> ChunkBits);
+            if (c >= chunks.Length)
+            {
+                Array.Resize(ref chunks, Math.Max(c + 1, chunks.Length * 2));
+            }
+
+            if (copied.Add(c))
+            {
+                chunks[c] = chunks[c] is { } chunk ? (NodeEntry?[])chunk.Clone() : new NodeEntry?[ChunkSize];
+            }
+
+            chunks[c]![id & ChunkMask] = entry;
+            nodeCount += (entry is null ? 0 : 1) - (old is null ? 0 : 1);
+            relCount += (entry?.Outgoing.Length ?? 0) - (old?.Outgoing.Length ?? 0);
+            bytes += (entry?.EstimateBytes() ?? 0) - (old?.EstimateBytes() ?? 0);
+        }
+
+        if (bytes > budgetBytes)
+        {
+            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, snapshot.Table.ItemCount));
+            _snapshot = null;
+            return;
+        }
+
+        _snapshot = new Snapshot(snapshot.Table, after, chunks!, nodeCount, relCount, bytes);
+    }
+
+    /// <summary>A write that changed no node or relationship (index entries): the copy stays current.</summary>
+    public void Advance(long before, long after)
+    {
+        if (_snapshot is { } snapshot)
+        {
+            _snapshot = snapshot.Version == before ? snapshot.At(after) : null;
+        }
+    }
+
+    private KeyValuePair<string, object?>[]? Properties(IReadOnlyDictionary<string, object?> properties) =>
+        properties.Count == 0 ? null : Properties(ValueCodec.EncodeMap(properties).AsMap());
+
+    private static Edge[] Merge(Edge[]? old, HashSet<long> removed, List<Edge> added)
+    {
+        var result = new List<Edge>((old?.Length ?? 0) + added.Count);
+        if (old is not null)
+        {
+            foreach (var edge in old)
+            {
+                if (!removed.Contains(edge.Rid))
+                {
+                    result.Add(edge);
+                }
+            }
+        }
+
+        if (added.Count > 0)
+        {
+            result.AddRange(added);
+            result.Sort(EdgeOrder);
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>The store's order of one node's relationships in one direction: type (length, then UTF-8), other node, id.</summary>
+    internal static readonly Comparison<Edge> EdgeOrder = (a, b) =>
+    {
+        var c = RelType.Compare(a.Type, b.Type);
+        return c != 0 ? c : a.Other != b.Other ? ((ulong)a.Other).CompareTo((ulong)b.Other) : ((ulong)a.Rid).CompareTo((ulong)b.Rid);
+    };
+
+    private sealed class NodeBuilder
+    {
+        public Item? Node { get; set; }
+
+        public List<Edge> Out { get; } = [];
+
+        public List<Edge> In { get; } = [];
+    }
+
+    private sealed class PendingNode(NodeEntry? old)
+    {
+        public NodeEntry? Old { get; } = old;
+
+        public bool Deleted { get; set; }
+
+        public string[]? Labels { get; set; }
+
+        public KeyValuePair<string, object?>[]? Properties { get; set; }
+
+        public HashSet<long> RemovedOut { get; } = [];
+
+        public HashSet<long> RemovedIn { get; } = [];
+
+        public List<Edge> AddedOut { get; } = [];
+
+        public List<Edge> AddedIn { get; } = [];
+    }
+
+    /// <summary>A node a committed statement created, changed or deleted, as it is now.</summary>
+    internal readonly record struct NodeChange(long Id, bool Deleted, IReadOnlyList<string> Labels, IReadOnlyDictionary<string, object?> Properties);
+
+    /// <summary>A relationship a committed statement created, changed or deleted, as it is now.</summary>
+    internal readonly record struct RelChange(long Id, string Type, long Start, long End, bool Deleted, IReadOnlyDictionary<string, object?> Properties);
+
+    /// <summary>One published state of the copy.</summary>
+    internal sealed class Snapshot(TableStore table, long version, NodeEntry?[][] chunks, long nodes, long relationships, long bytes)
+    {
+        public TableStore Table { get; } = table;
+
+        public long Version { get; } = version;
+
+        public NodeEntry?[][] Chunks { get; } = chunks;
+
+        public long NodeCount { get; } = nodes;
+
+        public long RelationshipCount { get; } = relationships;
+
+        /// <summary>Estimated bytes the copy holds.</summary>
+        public long Bytes { get; } = bytes;
+
+        public Snapshot At(long version) => new(Table, version, Chunks, NodeCount, RelationshipCount, Bytes);
+
+        public NodeEntry? Find(long id)
+        {
+            if ((ulong)(id >> ChunkBits) >= (ulong)Chunks.Length)
+            {
+                return null;
+            }
+
+            return Chunks[id >> ChunkBits] is { } chunk ? chunk[id & ChunkMask] : null;
+        }
+    }
+}
+
+/// <summary>A relationship type of a <see cref="GraphCopy"/> (one object per name) with its store order.</summary>
+internal sealed class RelType(string name)
+{
+    public string Name { get; } = name;
+
+    private readonly byte[] _utf8 = Encoding.UTF8.GetBytes(name);
+
+    /// <summary>
+    /// The order of the types' sort-key parts: UTF-16 length (the 4 hex digits before the type), then UTF-8 bytes
+    /// (Core's order; UTF-8 is prefix-free, so types of equal length never tie on a prefix).
+    /// </summary>
+    public static int Compare(RelType a, RelType b) =>
+        ReferenceEquals(a, b) ? 0
+        : a.Name.Length != b.Name.Length ? a.Name.Length.CompareTo(b.Name.Length)
+        : a._utf8.AsSpan().SequenceCompareTo(b._utf8);
+}
+
+/// <summary>A relationship in a node's copy: its type, the node at its other end, its id and properties (null for none).</summary>
+internal readonly record struct Edge(RelType Type, long Other, long Rid, KeyValuePair<string, object?>[]? Properties);
+
+/// <summary>An immutable node of a <see cref="GraphCopy"/>.</summary>
+internal sealed class NodeEntry(long id, string[] labels, KeyValuePair<string, object?>[] properties, Edge[] outgoing, Edge[] incoming)
+{
+    public long Id { get; } = id;
+
+    public string[] Labels { get; } = labels;
+
+    public KeyValuePair<string, object?>[] Properties { get; } = properties;
+
+    public Edge[] Outgoing { get; } = outgoing;
+
+    public Edge[] Incoming { get; } = incoming;
+
+    /// <summary>A property's value (null when absent); <paramref name="key"/> compares by reference first.</summary>
+    public object? Property(string key) => Find(Properties, key);
+
+    public static object? Find(KeyValuePair<string, object?>[]? properties, string key)
+    {
+        if (properties is null)
+        {
+            return null;
+        }
+
+        foreach (var (k, v) in properties)
+        {
+            if (ReferenceEquals(k, key))
+            {
+                return v;
+            }
+        }
+
+        foreach (var (k, v) in properties)
+        {
+            if (string.Equals(k, key, StringComparison.Ordinal))
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+
+    public bool HasLabel(string label)
+    {
+        foreach (var l in Labels)
+        {
+            if (string.Equals(l, label, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The slice of <paramref name="edges"/> of one type (all of them for null; empty when the copy has no such type).</summary>
+    public static (int Start, int End) Range(Edge[] edges, RelType? type, bool all)
+    {
+        if (all)
+        {
+            return (0, edges.Length);
+        }
+
+        if (type is null || edges.Length == 0)
+        {
+            return (0, 0);
+        }
+
+        // Most nodes have relationships of one type in a direction: then the ends decide without a search.
+        if (ReferenceEquals(edges[0].Type, type) && ReferenceEquals(edges[^1].Type, type))
+        {
+            return (0, edges.Length);
+        }
+
+        return (Bound(edges, type, upper: false), Bound(edges, type, upper: true));
+    }
+
+    // The first edge whose type orders after (upper) or not before (lower) the type.
+    private static int Bound(Edge[] edges, RelType type, bool upper)
+    {
+        int lo = 0, hi = edges.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var c = RelType.Compare(edges[mid].Type, type);
+            if (c < 0 || (upper && c == 0))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>Estimated bytes of the entry and what only it references (types and property names are shared).</summary>
+    public long EstimateBytes()
+    {
+        long bytes = 64 + 24 + (8L * Labels.Length) + 2 * 24 + (32L * (Outgoing.Length + Incoming.Length)) + PropertiesBytes(Properties);
+        foreach (var edge in Outgoing)
+        {
+            bytes += PropertiesBytes(edge.Properties);
+        }
+
+        foreach (var edge in Incoming)
+        {
+            bytes += PropertiesBytes(edge.Properties);
+        }
+
+        return bytes;
+    }
+
+    private static long PropertiesBytes(KeyValuePair<string, object?>[]? properties)
+    {
+        if (properties is null)
+        {
+            return 0;
+        }
+
+        long bytes = 24 + (16L * properties.Length);
+        foreach (var (_, value) in properties)
+        {
+            bytes += ValueBytes(value);
+        }
+
+        return bytes;
+    }
+
+    private static long ValueBytes(object? value) => value switch
+    {
+        null => 0,
+        string s => 22 + (2L * s.Length),
+        List<object?> list => 32 + (8L * list.Count) + list.Sum(ValueBytes),
+        _ => 24,
+    };
+}
