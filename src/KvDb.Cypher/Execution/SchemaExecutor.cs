@@ -50,7 +50,7 @@ internal static class SchemaExecutor
             // Index commands write index entries and the catalog, never nodes or relationships.
             if (before is { } b && graph.Copy!.TableChangeCount is { } after)
             {
-                graph.Copy.Advance(b, after);
+                graph.Copy.Advance(b, after, await new GraphTransaction(graph, cancellationToken).CatalogAsync().ConfigureAwait(false));
             }
 
             return result;

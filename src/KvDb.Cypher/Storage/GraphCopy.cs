@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text;
 using KvDb.Engine;
 using KvDb.Storage;
@@ -112,7 +113,25 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     /// <summary>The graph table's change count now (null when the table is gone).</summary>
     public long? TableChangeCount => engine.FindTable(graph.TableName)?.ChangeCount;
 
-    public RelType? FindType(string name) => _types.GetValueOrDefault(name);
+    private RelType? _lastType;
+
+    /// <summary>The copy's type of a name (null when no relationship has it); the last one found is kept, since statements ask for the same few.</summary>
+    public RelType? FindType(string name)
+    {
+        var last = _lastType;
+        if (last is not null && (ReferenceEquals(last.Name, name) || last.Name == name))
+        {
+            return last;
+        }
+
+        var found = _types.GetValueOrDefault(name);
+        if (found is not null)
+        {
+            _lastType = found;
+        }
+
+        return found;
+    }
 
     public string? FindKey(string name) => _keys.GetValueOrDefault(name);
 
@@ -159,6 +178,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     {
         var version = table.ChangeCount;
         var builders = new Dictionary<long, NodeBuilder>();
+        var catalog = IndexCatalog.Empty;
         long bytes = 0;
         ItemKey? start = null;
         do
@@ -166,11 +186,22 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             var page = await graph.Store.ScanAsync(new ScanRequest(graph.TableName) { ExclusiveStartKey = start, Limit = 4096 }, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
+                if (PartitionNode(item) is not { } id)
+                {
+                    // Index entries, the id counters and the index catalog (pk "#meta", sk "indexes").
+                    if (item[GraphKeys.PartitionKey].AsString() == GraphKeys.MetaPartition && item[GraphKeys.SortKey].AsString() == IndexCatalog.SortKey)
+                    {
+                        catalog = IndexCatalog.FromItem(item);
+                    }
+
+                    continue;
+                }
+
                 var sk = item.StoredSortKey;
                 var kind = sk.Length > 0 ? (char)sk[0] : item[GraphKeys.SortKey].AsString()[0];
-                if (kind is not ('#' or 'o' or 'i') || PartitionNode(item) is not { } id)
+                if (kind is not ('#' or 'o' or 'i'))
                 {
-                    continue; // labels (read from the node item), index entries, counters, the index catalog
+                    continue; // labels (read from the node item)
                 }
 
                 if (!builders.TryGetValue(id, out var builder))
@@ -247,10 +278,25 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             return;
         }
 
+        var indexes = ImmutableDictionary<long, HeldIndex>.Empty;
+        foreach (var index in catalog.Indexes)
+        {
+            var held = HeldIndex.Build(index, chunks);
+            indexes = indexes.Add(index.Id, held);
+            bytes += held.Bytes;
+        }
+
+        if (bytes > budgetBytes)
+        {
+            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
+            _snapshot = null;
+            return;
+        }
+
         if (table.ChangeCount == version)
         {
             Interlocked.Exchange(ref _tooLargeAt, -1);
-            _snapshot = new Snapshot(table, version, chunks, nodes, relationships, bytes);
+            _snapshot = new Snapshot(table, version, chunks, nodes, relationships, bytes, indexes);
             Interlocked.Increment(ref _builds);
         }
     }
@@ -350,6 +396,8 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         var chunks = (NodeEntry?[]?[])snapshot.Chunks.Clone();
         var copied = new HashSet<long>();
         long nodeCount = snapshot.NodeCount, relCount = snapshot.RelationshipCount, bytes = snapshot.Bytes;
+        var indexes = snapshot.Indexes;
+        var indexBuilders = indexes.Count == 0 ? null : indexes.ToDictionary(kv => kv.Key, kv => kv.Value.Entries.ToBuilder());
         foreach (var (id, pending) in changed)
         {
             var old = pending.Old;
@@ -388,6 +436,14 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             }
 
             chunks[c]![id & ChunkMask] = entry;
+            if (indexBuilders is not null)
+            {
+                foreach (var (indexId, held) in indexes)
+                {
+                    bytes += HeldIndex.Change(indexBuilders[indexId], held.Definition, id, old, entry);
+                }
+            }
+
             nodeCount += (entry is null ? 0 : 1) - (old is null ? 0 : 1);
             relCount += (entry?.Outgoing.Length ?? 0) - (old?.Outgoing.Length ?? 0);
             bytes += (entry?.EstimateBytes() ?? 0) - (old?.EstimateBytes() ?? 0);
@@ -400,16 +456,44 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             return;
         }
 
-        _snapshot = new Snapshot(snapshot.Table, after, chunks!, nodeCount, relCount, bytes);
+        if (indexBuilders is not null)
+        {
+            foreach (var (indexId, builder) in indexBuilders)
+            {
+                indexes = indexes.SetItem(indexId, indexes[indexId] with { Entries = builder.ToMap() });
+            }
+        }
+
+        _snapshot = new Snapshot(snapshot.Table, after, chunks!, nodeCount, relCount, bytes, indexes);
     }
 
-    /// <summary>A write that changed no node or relationship (index entries): the copy stays current.</summary>
-    public void Advance(long before, long after)
+    /// <summary>
+    /// An index command (it changed index entries and the catalog, no node or relationship): the copy stays current,
+    /// with an in-memory index for each index of <paramref name="catalog"/>.
+    /// </summary>
+    public void Advance(long before, long after, IndexCatalog catalog)
     {
-        if (_snapshot is { } snapshot)
+        if (_snapshot is not { } snapshot)
         {
-            _snapshot = snapshot.Version == before ? snapshot.At(after) : null;
+            return;
         }
+
+        if (snapshot.Version != before)
+        {
+            _snapshot = null;
+            return;
+        }
+
+        var indexes = ImmutableDictionary<long, HeldIndex>.Empty;
+        var bytes = snapshot.Bytes - snapshot.Indexes.Values.Sum(i => i.Bytes);
+        foreach (var index in catalog.Indexes)
+        {
+            var held = snapshot.Indexes.TryGetValue(index.Id, out var kept) ? kept : HeldIndex.Build(index, snapshot.Chunks);
+            indexes = indexes.Add(index.Id, held);
+            bytes += held.Bytes;
+        }
+
+        _snapshot = new Snapshot(snapshot.Table, after, snapshot.Chunks, snapshot.NodeCount, snapshot.RelationshipCount, bytes, indexes);
     }
 
     private KeyValuePair<string, object?>[]? Properties(IReadOnlyDictionary<string, object?> properties) =>
@@ -480,8 +564,15 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     internal readonly record struct RelChange(long Id, string Type, long Start, long End, bool Deleted, IReadOnlyDictionary<string, object?> Properties);
 
     /// <summary>One published state of the copy.</summary>
-    internal sealed class Snapshot(TableStore table, long version, NodeEntry?[][] chunks, long nodes, long relationships, long bytes)
+    internal sealed class Snapshot(TableStore table, long version, NodeEntry?[][] chunks, long nodes, long relationships, long bytes, ImmutableDictionary<long, HeldIndex> indexes)
     {
+        /// <summary>The graph's property indexes, by index id, as value key to node ids (equality seeks).</summary>
+        public ImmutableDictionary<long, HeldIndex> Indexes { get; } = indexes;
+
+        /// <summary>The nodes an equality seek of <paramref name="index"/> finds for a value key, or null when the copy does not hold the index.</summary>
+        public long[]? Seek(long index, string valueKey) =>
+            Indexes.TryGetValue(index, out var held) ? held.Entries.Get(valueKey) ?? [] : null;
+
         public TableStore Table { get; } = table;
 
         public long Version { get; } = version;
@@ -495,8 +586,6 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         /// <summary>Estimated bytes the copy holds.</summary>
         public long Bytes { get; } = bytes;
 
-        public Snapshot At(long version) => new(Table, version, Chunks, NodeCount, RelationshipCount, Bytes);
-
         public NodeEntry? Find(long id)
         {
             if ((ulong)(id >> ChunkBits) >= (ulong)Chunks.Length)
@@ -507,6 +596,83 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             return Chunks[id >> ChunkBits] is { } chunk ? chunk[id & ChunkMask] : null;
         }
     }
+}
+
+/// <summary>
+/// One property index of a <see cref="GraphCopy"/>: its nodes by value key (<see cref="IndexKeys.ValueKey"/>, the key
+/// Core's entries use, so a seek finds the same candidates), for equality seeks without a Core query.
+/// </summary>
+internal sealed record HeldIndex(PropertyIndex Definition, ValueMap Entries)
+{
+    private const long BytesPerEntry = 120;
+
+    public long Bytes => Entries.Count * BytesPerEntry;
+
+    public static HeldIndex Build(PropertyIndex definition, NodeEntry?[][] chunks)
+    {
+        var groups = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        foreach (var chunk in chunks)
+        {
+            foreach (var entry in chunk ?? [])
+            {
+                if (KeyOf(definition, entry) is { } key)
+                {
+                    if (!groups.TryGetValue(key, out var ids))
+                    {
+                        groups[key] = ids = [];
+                    }
+
+                    ids.Add(entry!.Id);
+                }
+            }
+        }
+
+        return new HeldIndex(definition, ValueMap.Create(groups.Select(g => new KeyValuePair<string, long[]>(g.Key, [.. g.Value]))));
+    }
+
+    /// <summary>Moves node <paramref name="id"/> from its old key to its new one; returns the change of <see cref="Bytes"/>.</summary>
+    public static long Change(ValueMap.Builder entries, PropertyIndex definition, long id, NodeEntry? old, NodeEntry? now)
+    {
+        var oldKey = KeyOf(definition, old);
+        var newKey = KeyOf(definition, now);
+        if (oldKey == newKey)
+        {
+            return 0;
+        }
+
+        long delta = 0;
+        if (oldKey is not null && entries.Get(oldKey) is { } ids)
+        {
+            var rest = Array.FindAll(ids, n => n != id);
+            if (rest.Length == 0)
+            {
+                entries.Set(oldKey, null);
+                delta -= BytesPerEntry;
+            }
+            else
+            {
+                entries.Set(oldKey, rest);
+            }
+        }
+
+        if (newKey is not null)
+        {
+            if (entries.Get(newKey) is { } existing)
+            {
+                entries.Set(newKey, [.. existing, id]);
+            }
+            else
+            {
+                entries.Set(newKey, [id]);
+                delta += BytesPerEntry;
+            }
+        }
+
+        return delta;
+    }
+
+    private static string? KeyOf(PropertyIndex definition, NodeEntry? entry) =>
+        entry is not null && entry.HasLabel(definition.Label) && entry.Property(definition.Property) is { } value ? IndexKeys.ValueKey(value) : null;
 }
 
 /// <summary>A relationship type of a <see cref="GraphCopy"/> (one object per name) with its store order.</summary>
@@ -667,4 +833,151 @@ internal sealed class NodeEntry(long id, string[] labels, KeyValuePair<string, o
         List<object?> list => 32 + (8L * list.Count) + list.Sum(ValueBytes),
         _ => 24,
     };
+}
+
+/// <summary>
+/// An immutable map of value keys to node ids with cheap changes: a hash table whose buckets live in chunks of
+/// 1,024; a change copies the chunk directory, the chunks it touches and their buckets, so snapshots share the rest.
+/// Lookups are a hash, two array reads and a short bucket scan (a balanced tree would be ~17 dependent reads at
+/// 100,000 keys).
+/// </summary>
+internal sealed class ValueMap
+{
+    private const int ChunkBits = 10;
+    private const int ChunkSize = 1 << ChunkBits;
+
+    private readonly KeyValuePair<string, long[]>[]?[][] _chunks;
+    private readonly int _mask;
+
+    private ValueMap(KeyValuePair<string, long[]>[]?[][] chunks, int mask, int count)
+    {
+        _chunks = chunks;
+        _mask = mask;
+        Count = count;
+    }
+
+    public int Count { get; }
+
+    public static ValueMap Create(IEnumerable<KeyValuePair<string, long[]>> entries)
+    {
+        var builder = new Builder(new ValueMap([new KeyValuePair<string, long[]>[]?[ChunkSize]], ChunkSize - 1, 0));
+        foreach (var (key, ids) in entries)
+        {
+            builder.Set(key, ids);
+        }
+
+        return builder.ToMap();
+    }
+
+    private static int Hash(string key) => StringComparer.Ordinal.GetHashCode(key) & int.MaxValue;
+
+    public long[]? Get(string key)
+    {
+        var b = Hash(key) & _mask;
+        if (_chunks[b >> ChunkBits][b & (ChunkSize - 1)] is { } bucket)
+        {
+            foreach (var (k, ids) in bucket)
+            {
+                if (string.Equals(k, key, StringComparison.Ordinal))
+                {
+                    return ids;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public IEnumerable<KeyValuePair<string, long[]>> Entries =>
+        _chunks.SelectMany(chunk => chunk).Where(bucket => bucket is not null).SelectMany(bucket => bucket!);
+
+    public Builder ToBuilder() => new(this);
+
+    /// <summary>Changes on a private copy of what they touch; <see cref="ToMap"/> publishes them.</summary>
+    internal sealed class Builder(ValueMap from)
+    {
+        private KeyValuePair<string, long[]>[]?[][] _chunks = (KeyValuePair<string, long[]>[]?[][])from._chunks.Clone();
+        private int _mask = from._mask;
+        private int _count = from.Count;
+        private readonly HashSet<int> _copied = [];
+
+        public long[]? Get(string key)
+        {
+            var b = Hash(key) & _mask;
+            if (_chunks[b >> ChunkBits][b & (ChunkSize - 1)] is { } bucket)
+            {
+                foreach (var (k, ids) in bucket)
+                {
+                    if (string.Equals(k, key, StringComparison.Ordinal))
+                    {
+                        return ids;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Sets the ids of a key (null removes it).</summary>
+        public void Set(string key, long[]? ids)
+        {
+            var b = Hash(key) & _mask;
+            var c = b >> ChunkBits;
+            if (_copied.Add(c))
+            {
+                _chunks[c] = (KeyValuePair<string, long[]>[]?[])_chunks[c].Clone();
+            }
+
+            var chunk = _chunks[c];
+            var bucket = chunk[b & (ChunkSize - 1)] ?? [];
+            var at = Array.FindIndex(bucket, e => string.Equals(e.Key, key, StringComparison.Ordinal));
+            if (ids is null)
+            {
+                if (at >= 0)
+                {
+                    chunk[b & (ChunkSize - 1)] = bucket.Length == 1 ? null : [.. bucket[..at], .. bucket[(at + 1)..]];
+                    _count--;
+                }
+
+                return;
+            }
+
+            if (at >= 0)
+            {
+                var replaced = (KeyValuePair<string, long[]>[])bucket.Clone();
+                replaced[at] = new KeyValuePair<string, long[]>(key, ids);
+                chunk[b & (ChunkSize - 1)] = replaced;
+                return;
+            }
+
+            chunk[b & (ChunkSize - 1)] = [.. bucket, new KeyValuePair<string, long[]>(key, ids)];
+            if (++_count > (_mask + 1) * 2)
+            {
+                Grow();
+            }
+        }
+
+        // Twice the buckets once there are two keys per bucket: every entry is placed again in new chunks.
+        private void Grow()
+        {
+            var entries = _chunks.SelectMany(chunk => chunk).Where(bucket => bucket is not null).SelectMany(bucket => bucket!).ToList();
+            var buckets = (_mask + 1) * 2;
+            _chunks = new KeyValuePair<string, long[]>[]?[Math.Max(1, buckets >> ChunkBits)][];
+            for (var i = 0; i < _chunks.Length; i++)
+            {
+                _chunks[i] = new KeyValuePair<string, long[]>[]?[ChunkSize];
+                _copied.Add(i);
+            }
+
+            _mask = buckets - 1;
+            foreach (var entry in entries)
+            {
+                var b = Hash(entry.Key) & _mask;
+                ref var bucket = ref _chunks[b >> ChunkBits][b & (ChunkSize - 1)];
+                bucket = [.. bucket ?? [], entry];
+            }
+        }
+
+        public ValueMap ToMap() => new(_chunks, _mask, _count);
+    }
 }

@@ -142,10 +142,52 @@ internal sealed partial class GraphTransaction
     /// stored entries plus the statement's own changes. A candidate may no longer match (its stored entry is stale
     /// within this statement, or two values share a key), so callers check every candidate again.
     /// </summary>
+    /// <summary>
+    /// Equality seeks answered by the graph copy's in-memory index (null when a range is not one value's entries or
+    /// the copy does not hold the index): the nodes, in id order, as the Core seek would find them.
+    /// </summary>
+    private List<long>? SeekCopy(GraphCopy.Snapshot copy, PropertyIndex index, IReadOnlyList<IndexRange> ranges)
+    {
+        List<long>? result = null;
+        foreach (var range in ranges)
+        {
+            var low = range.Low;
+            if (low.Length == 0 || low[^1] != IndexKeys.Separator || range.High.Length != low.Length + IndexKeys.MaxChar.Length ||
+                !range.High.StartsWith(low, StringComparison.Ordinal) || !range.High.EndsWith(IndexKeys.MaxChar, StringComparison.Ordinal) ||
+                copy.Seek(index.Id, low[..^1]) is not { } ids)
+            {
+                return null;
+            }
+
+            result ??= [];
+            foreach (var id in ids)
+            {
+                if (copy.Find(id) is not null)
+                {
+                    result.Add(id);
+                }
+            }
+        }
+
+        result ??= [];
+        if (ranges.Count > 1)
+        {
+            result = [.. result.Distinct()];
+        }
+
+        result.Sort();
+        return result;
+    }
+
     public async ValueTask<List<long>> IndexSeekAsync(PropertyIndex index, IReadOnlyList<IndexRange> ranges)
     {
         var ids = new HashSet<long>();
         var comparer = IndexKeys.CodePointComparer.Instance;
+        if (!HasWritten && Copy is { } copy && SeekCopy(copy, index, ranges) is { } found)
+        {
+            return found;
+        }
+
         foreach (var range in ranges)
         {
             if (comparer.Compare(range.Low, range.High) > 0)

@@ -49,6 +49,9 @@ public sealed class GraphCopyTests
         "MATCH (a {k: $x})-[r]-() DELETE r, a",
         "MATCH (a {k: $x})-[r:R]->() DELETE r WITH DISTINCT a MATCH (a)-[s]-() RETURN count(s)",
         "MERGE (a:A {k: $x}) ON MATCH SET a.v = $v ON CREATE SET a.v = 0",
+        "CREATE INDEX a_v IF NOT EXISTS FOR (n:A) ON (n.v)",
+        "DROP INDEX a_v IF EXISTS",
+        "CREATE INDEX b_k IF NOT EXISTS FOR (n:B) ON (n.k)",
         "MATCH (a {k: $x}) SET a.v = $v WITH a MATCH (a)-->()-->(c) WHERE c.v > 3 RETURN count(*)",
         "MATCH (a {k: $x}) CREATE (a)-[:R]->(b:A {k: $y}) WITH a MATCH (a)-[:R]->()-[:R]->(c) RETURN count(*)",
     ];
@@ -74,6 +77,10 @@ public sealed class GraphCopyTests
         "MATCH (a)-[r]-(a) RETURN a.k, type(r)",
         "MATCH (n:A) RETURN n.k, n.v, labels(n), keys(n), properties(n) ORDER BY id(n)",
         "MATCH (n:B) WHERE n.tags IS NOT NULL RETURN n.tags, size(n.tags)",
+        "MATCH (a:A {v: $v}) RETURN a.k ORDER BY a.k",
+        "MATCH (a:A) WHERE a.v IN [$v, $y, 1.0] RETURN a.k, a.v ORDER BY a.k",
+        "MATCH (b:B {k: $x})-->()-->(c) RETURN count(*)",
+        "MATCH (a:A {v: $v})-[r]-(b:B {k: $y}) RETURN count(r)",
     ];
 
     /// <summary>
@@ -88,6 +95,12 @@ public sealed class GraphCopyTests
             using var copied = KvDatabase.OpenInMemory();
             using var stored = KvDatabase.OpenInMemory(new KvDbOptions { GraphCacheBytes = 0 });
             Assert.Null(stored.Graph().Store.Copy);
+            if (random.Next(2) == 0)
+            {
+                copied.Cypher("CREATE INDEX a_k FOR (n:A) ON (n.k)");
+                stored.Cypher("CREATE INDEX a_k FOR (n:A) ON (n.k)");
+            }
+
             var log = new List<string>();
             for (var step = 0; step < 60; step++)
             {
@@ -115,8 +128,13 @@ public sealed class GraphCopyTests
             copied.Cypher("MATCH (n) RETURN count(n)");
             var rebuilt = copy.Current!;
             Assert.Equal(Describe(rebuilt), Describe(maintained));
+            Assert.Equal(DescribeIndexes(rebuilt), DescribeIndexes(maintained));
             Assert.Equal(rebuilt.Bytes, maintained.Bytes);
         }).QuickCheckThrowOnFailure();
+
+    private static string DescribeIndexes(GraphCopy.Snapshot snapshot) =>
+        string.Join("\n", snapshot.Indexes.OrderBy(i => i.Key).Select(i => i.Value.Definition.Name + ": " +
+            string.Join(" ", i.Value.Entries.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + "=" + string.Join(",", e.Value.Order())))));
 
     internal static string Describe(GraphCopy.Snapshot snapshot)
     {
