@@ -4,7 +4,7 @@ using KvDb.Cypher.Storage;
 namespace KvDb.Cypher.Execution;
 
 /// <summary>
-/// A WHERE predicate on one node variable compiled against nodes of the graph's in-memory copy: comparisons of the
+/// A WHERE predicate on one node variable compiled against a snapshot of the graph's in-memory copy (a function of the node id): comparisons of the
 /// node's properties with literals and parameters, IS [NOT] NULL, label tests and AND / OR / XOR / NOT of those.
 /// The result is exactly what <see cref="Evaluator"/> gives for the node (the same comparison functions and
 /// three-valued logic); anything else is not compiled and the caller evaluates the expression per row.
@@ -12,7 +12,7 @@ namespace KvDb.Cypher.Execution;
 internal static class NodePredicate
 {
     /// <summary>The compiled predicate, or null when <paramref name="expression"/> has a form this does not compile.</summary>
-    public static Func<NodeEntry, bool?>? Compile(Expr expression, string variable, GraphCopy copy, IReadOnlyDictionary<string, object?> parameters)
+    public static Func<long, bool?>? Compile(Expr expression, string variable, GraphCopy copy, GraphCopy.Snapshot snapshot, IReadOnlyDictionary<string, object?> parameters)
     {
         switch (expression)
         {
@@ -20,11 +20,11 @@ internal static class NodePredicate
                 return static _ => null;
             case LiteralExpr { Value: bool b }:
                 return _ => b;
-            case UnaryExpr { Op: UnaryOp.Not } not when Compile(not.Operand, variable, copy, parameters) is { } operand:
+            case UnaryExpr { Op: UnaryOp.Not } not when Compile(not.Operand, variable, copy, snapshot, parameters) is { } operand:
                 return node => operand(node) is { } v ? !v : null;
             case BinaryExpr { Op: BinaryOp.And or BinaryOp.Or or BinaryOp.Xor } logic:
                 {
-                    if (Compile(logic.Left, variable, copy, parameters) is not { } left || Compile(logic.Right, variable, copy, parameters) is not { } right)
+                    if (Compile(logic.Left, variable, copy, snapshot, parameters) is not { } left || Compile(logic.Right, variable, copy, snapshot, parameters) is not { } right)
                     {
                         return null;
                     }
@@ -39,7 +39,7 @@ internal static class NodePredicate
 
             case BinaryExpr { Op: BinaryOp.Eq or BinaryOp.Neq or BinaryOp.Lt or BinaryOp.Le or BinaryOp.Gt or BinaryOp.Ge } comparison:
                 {
-                    if (Operand(comparison.Left, variable, copy, parameters) is not { } left || Operand(comparison.Right, variable, copy, parameters) is not { } right)
+                    if (Operand(comparison.Left, variable, copy, snapshot, parameters) is not { } left || Operand(comparison.Right, variable, copy, snapshot, parameters) is not { } right)
                     {
                         return null;
                     }
@@ -55,13 +55,18 @@ internal static class NodePredicate
                     };
                 }
 
-            case IsNullExpr isNull when Operand(isNull.Operand, variable, copy, parameters) is { } operand:
+            case IsNullExpr isNull when Operand(isNull.Operand, variable, copy, snapshot, parameters) is { } operand:
                 return isNull.Negated ? node => operand(node) is not null : node => operand(node) is null;
             case HasLabelsExpr { Target: VariableExpr target } has when target.Name == variable:
                 {
                     var labels = has.Labels.ToArray();
-                    return node =>
+                    return id =>
                     {
+                        if (snapshot.Find(id) is not { } node)
+                        {
+                            return false;
+                        }
+
                         foreach (var label in labels)
                         {
                             if (!node.HasLabel(label))
@@ -80,15 +85,20 @@ internal static class NodePredicate
     }
 
     /// <summary>A property of the node, a literal or a parameter (null for anything else, or a missing parameter: the evaluator reports that).</summary>
-    private static Func<NodeEntry, object?>? Operand(Expr expression, string variable, GraphCopy copy, IReadOnlyDictionary<string, object?> parameters)
+    private static Func<long, object?>? Operand(Expr expression, string variable, GraphCopy copy, GraphCopy.Snapshot snapshot, IReadOnlyDictionary<string, object?> parameters)
     {
         switch (expression)
         {
             case PropertyExpr { Target: VariableExpr target } property when target.Name == variable:
                 {
-                    // The copy's shared name when it has one (compared by reference), else the name itself.
+                    // The property's column (one array read per node) when the copy has or can make one, else the node's entry.
+                    if (copy.Column(snapshot, property.Key) is { } column)
+                    {
+                        return column.Get;
+                    }
+
                     var key = copy.FindKey(property.Key) ?? property.Key;
-                    return node => node.Property(key);
+                    return id => snapshot.Find(id)?.Property(key);
                 }
 
             case LiteralExpr literal when literal.Value is null or long or double or string or bool:

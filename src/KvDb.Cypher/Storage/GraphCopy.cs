@@ -178,7 +178,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     {
         var version = table.ChangeCount;
         var builders = new Dictionary<long, NodeBuilder>();
-        var catalog = IndexCatalog.Empty;
+        var catalog = IndexCatalog.FromItem(null);
         long bytes = 0;
         ItemKey? start = null;
         do
@@ -296,7 +296,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         if (table.ChangeCount == version)
         {
             Interlocked.Exchange(ref _tooLargeAt, -1);
-            _snapshot = new Snapshot(table, version, chunks, nodes, relationships, bytes, indexes);
+            _snapshot = new Snapshot(table, version, chunks, nodes, relationships, bytes, indexes, catalog, []);
             Interlocked.Increment(ref _builds);
         }
     }
@@ -313,7 +313,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         return text.Length == 17 && text[0] == 'n' ? GraphKeys.ParseHex(text.AsSpan(1)) : null;
     }
 
-    /// <summary>Decoded properties with shared names (null for none).</summary>
+    /// <summary>Decoded properties with shared names and shared small integers (null for none).</summary>
     private KeyValuePair<string, object?>[]? Properties(AttributeMap map)
     {
         if (map.Count == 0)
@@ -325,10 +325,77 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         var i = 0;
         foreach (var (key, value) in map)
         {
-            result[i++] = new KeyValuePair<string, object?>(Key(key), ValueCodec.Decode(value));
+            var decoded = ValueCodec.Decode(value);
+            result[i++] = new KeyValuePair<string, object?>(Key(key), decoded is long l and >= SmallMin and < SmallMax ? s_small[l - SmallMin] : decoded);
         }
 
         return result;
+    }
+
+    private const long SmallMin = -128;
+    private const long SmallMax = 1024;
+
+    // One boxed object per small integer: a copy does not hold a box per property, and the boxes stay in cache.
+    private static readonly object[] s_small = [.. Enumerable.Range((int)SmallMin, (int)(SmallMax - SmallMin)).Select(i => (object)(long)i)];
+
+    /// <summary>The most property columns a copy keeps.</summary>
+    public const int MaxColumns = 16;
+
+    /// <summary>
+    /// The column of a property in <paramref name="snapshot"/> (its values by node id), made from the snapshot's
+    /// nodes when it has none yet and published with it unless a write replaced the snapshot meanwhile (then the next
+    /// statement makes it again); null when the copy keeps <see cref="MaxColumns"/> columns already or it would not fit.
+    /// Writes keep published columns current.
+    /// </summary>
+    public PropertyColumn? Column(Snapshot snapshot, string key)
+    {
+        key = Key(key);
+        return MakeColumn(snapshot, key, entry => entry.Property(key));
+    }
+
+    /// <summary>
+    /// A column of how many relationships of one type (all types for null) each node has in one direction, made and
+    /// kept like a property column: a count of a node's hop is then one array read.
+    /// </summary>
+    public PropertyColumn? DegreeColumn(Snapshot snapshot, bool outgoing, string? type)
+    {
+        // Property names never start with U+0001: the derived column cannot be confused with a property's.
+        var key = Key("\u0001" + (outgoing ? "o" : "i") + (type ?? "\u0001"));
+        return MakeColumn(snapshot, key, entry =>
+        {
+            var edges = outgoing ? entry.Outgoing : entry.Incoming;
+            var (from, to) = NodeEntry.Range(edges, type is null ? null : FindType(type), all: type is null);
+            return to == from ? null : Small(to - from);
+        });
+    }
+
+    private static object Small(long value) => value is >= SmallMin and < SmallMax ? s_small[value - SmallMin] : value;
+
+    private PropertyColumn? MakeColumn(Snapshot snapshot, string key, Func<NodeEntry, object?> of)
+    {
+        foreach (var column in snapshot.Columns)
+        {
+            if (ReferenceEquals(column.Key, key))
+            {
+                return column;
+            }
+        }
+
+        if (snapshot.Columns.Length >= MaxColumns)
+        {
+            return null;
+        }
+
+        var made = PropertyColumn.Build(key, of, snapshot.Chunks);
+        if (snapshot.Bytes + made.Bytes > budgetBytes)
+        {
+            return null;
+        }
+
+#pragma warning disable CS0420 // a volatile field passed by reference: Interlocked gives the same guarantee
+        Interlocked.CompareExchange(ref _snapshot, snapshot.WithColumn(made), snapshot);
+#pragma warning restore CS0420
+        return made;
     }
 
     /// <summary>
@@ -398,6 +465,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         long nodeCount = snapshot.NodeCount, relCount = snapshot.RelationshipCount, bytes = snapshot.Bytes;
         var indexes = snapshot.Indexes;
         var indexBuilders = indexes.Count == 0 ? null : indexes.ToDictionary(kv => kv.Key, kv => kv.Value.Entries.ToBuilder());
+        var columns = snapshot.Columns.Select(c => c.ToBuilder()).ToArray();
         foreach (var (id, pending) in changed)
         {
             var old = pending.Old;
@@ -436,6 +504,11 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             }
 
             chunks[c]![id & ChunkMask] = entry;
+            foreach (var column in columns)
+            {
+                bytes += column.Set(id, entry is null ? null : column.Of(entry));
+            }
+
             if (indexBuilders is not null)
             {
                 foreach (var (indexId, held) in indexes)
@@ -464,7 +537,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             }
         }
 
-        _snapshot = new Snapshot(snapshot.Table, after, chunks!, nodeCount, relCount, bytes, indexes);
+        _snapshot = new Snapshot(snapshot.Table, after, chunks!, nodeCount, relCount, bytes, indexes, snapshot.Catalog, [.. columns.Select(c => c.ToColumn())]);
     }
 
     /// <summary>
@@ -493,7 +566,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             bytes += held.Bytes;
         }
 
-        _snapshot = new Snapshot(snapshot.Table, after, snapshot.Chunks, snapshot.NodeCount, snapshot.RelationshipCount, bytes, indexes);
+        _snapshot = new Snapshot(snapshot.Table, after, snapshot.Chunks, snapshot.NodeCount, snapshot.RelationshipCount, bytes, indexes, catalog, snapshot.Columns);
     }
 
     private KeyValuePair<string, object?>[]? Properties(IReadOnlyDictionary<string, object?> properties) =>
@@ -564,8 +637,17 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     internal readonly record struct RelChange(long Id, string Type, long Start, long End, bool Deleted, IReadOnlyDictionary<string, object?> Properties);
 
     /// <summary>One published state of the copy.</summary>
-    internal sealed class Snapshot(TableStore table, long version, NodeEntry?[][] chunks, long nodes, long relationships, long bytes, ImmutableDictionary<long, HeldIndex> indexes)
+    internal sealed class Snapshot(TableStore table, long version, NodeEntry?[][] chunks, long nodes, long relationships, long bytes, ImmutableDictionary<long, HeldIndex> indexes, IndexCatalog catalog, PropertyColumn[] columns)
     {
+        /// <summary>Property columns made so far (values by node id; see <see cref="GraphCopy.Column"/>).</summary>
+        public PropertyColumn[] Columns { get; } = columns;
+
+        public Snapshot WithColumn(PropertyColumn column) =>
+            new(Table, Version, Chunks, NodeCount, RelationshipCount, Bytes + column.Bytes, Indexes, Catalog, [.. Columns, column]);
+
+        /// <summary>The index catalog as stored at <see cref="Version"/> (the table has not changed since while the snapshot is current).</summary>
+        public IndexCatalog Catalog { get; } = catalog;
+
         /// <summary>The graph's property indexes, by index id, as value key to node ids (equality seeks).</summary>
         public ImmutableDictionary<long, HeldIndex> Indexes { get; } = indexes;
 
@@ -979,5 +1061,100 @@ internal sealed class ValueMap
         }
 
         public ValueMap ToMap() => new(_chunks, _mask, _count);
+    }
+}
+
+/// <summary>One property's values by node id (null where a node lacks it), in chunks of 1,024 nodes shared between snapshots.</summary>
+internal sealed class PropertyColumn(string key, Func<NodeEntry, object?> of, object?[]?[] chunks)
+{
+    private const int ChunkBits = GraphCopy.ChunkBits;
+    private const int ChunkSize = 1 << ChunkBits;
+
+    /// <summary>The property name, or for a derived column a name no property has (see <see cref="GraphCopy.DegreeColumn"/>).</summary>
+    public string Key { get; } = key;
+
+    /// <summary>A node's value in this column.</summary>
+    public Func<NodeEntry, object?> Of { get; } = of;
+
+    private readonly object?[]?[] _chunks = chunks;
+
+    /// <summary>Estimated bytes: the directory and the chunks (values are the nodes' own objects).</summary>
+    public long Bytes => (8L * _chunks.Length) + (_chunks.Count(c => c is not null) * ((8L * ChunkSize) + 24));
+
+    public object? Get(long id)
+    {
+        var chunks = _chunks;
+        return (ulong)(id >> ChunkBits) < (ulong)chunks.Length && chunks[id >> ChunkBits] is { } chunk ? chunk[id & (ChunkSize - 1)] : null;
+    }
+
+    public static PropertyColumn Build(string key, NodeEntry?[][] nodes) => Build(key, entry => entry.Property(key), nodes);
+
+    public static PropertyColumn Build(string key, Func<NodeEntry, object?> of, NodeEntry?[][] nodes)
+    {
+        var chunks = new object?[]?[nodes.Length];
+        for (var c = 0; c < nodes.Length; c++)
+        {
+            foreach (var entry in nodes[c] ?? [])
+            {
+                if (entry is not null && of(entry) is { } value)
+                {
+                    (chunks[c] ??= new object?[ChunkSize])[entry.Id & (ChunkSize - 1)] = value;
+                }
+            }
+        }
+
+        return new PropertyColumn(key, of, chunks);
+    }
+
+    public Builder ToBuilder() => new(this);
+
+    /// <summary>Changes on copies of the chunks they touch.</summary>
+    internal sealed class Builder(PropertyColumn from)
+    {
+        private object?[]?[] _chunks = (object?[]?[])from._chunks.Clone();
+        private readonly HashSet<long> _copied = [];
+
+        public string Key => from.Key;
+
+        public Func<NodeEntry, object?> Of => from.Of;
+
+        /// <summary>Sets a node's value; returns the change of the estimated bytes.</summary>
+        public long Set(long id, object? value)
+        {
+            var c = id >> ChunkBits;
+            if (c >= _chunks.Length)
+            {
+                if (value is null)
+                {
+                    return 0;
+                }
+
+                var grown = _chunks.Length;
+                Array.Resize(ref _chunks, (int)Math.Max(c + 1, _chunks.Length * 2L));
+                return (8L * (_chunks.Length - grown)) + Set(id, value);
+            }
+
+            long bytes = 0;
+            if (_chunks[c] is null)
+            {
+                if (value is null)
+                {
+                    return 0;
+                }
+
+                _chunks[c] = new object?[ChunkSize];
+                _copied.Add(c);
+                bytes += (8L * ChunkSize) + 24;
+            }
+            else if (_copied.Add(c))
+            {
+                _chunks[c] = (object?[])_chunks[c]!.Clone();
+            }
+
+            _chunks[c]![id & (ChunkSize - 1)] = value;
+            return bytes;
+        }
+
+        public PropertyColumn ToColumn() => new(from.Key, from.Of, _chunks);
     }
 }

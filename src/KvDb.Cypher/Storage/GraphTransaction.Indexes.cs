@@ -27,6 +27,11 @@ internal sealed partial class GraphTransaction
     /// <summary>The index definitions as of this statement (read once; the commit checks they are still current).</summary>
     public async ValueTask<IndexCatalog> CatalogAsync()
     {
+        if (_catalog is null && Copy is { } copy)
+        {
+            _catalog = graph.CachedCatalog is { } known && known.Version == copy.Catalog.Version ? known : copy.Catalog;
+        }
+
         if (_catalog is null)
         {
             var item = await Store.GetItemAsync(new GetItemRequest(Table, IndexCatalog.Key), cancellationToken).ConfigureAwait(false);

@@ -221,6 +221,11 @@ internal sealed class CountMatchOperator : UnaryOperator
         var types = ctx.Transaction.Graph.Copy;
         var chainFrom = _chain.Length > 0 ? _chain[0].From : _last.From;
         var used = new List<UsedRel>();
+
+        // An unconditioned directed last hop of one type (or all types) is counted from a degree column.
+        var degrees = copyCountable && compiled is null && _last.Direction != RelDirection.Both && _last.Rel.Types.Distinct().Count() <= 1
+            ? types!.DegreeColumn(ctx.Transaction.Copy!, _last.Direction == RelDirection.Outgoing, _last.Rel.Types.Count == 0 ? null : _last.Rel.Types[0])
+            : null;
         await foreach (var row in Input.RunAsync(ctx).ConfigureAwait(false))
         {
             // The input may have written (e.g. a DELETE before a WITH): then the copy no longer shows what this statement sees.
@@ -255,7 +260,7 @@ internal sealed class CountMatchOperator : UnaryOperator
                         }
                     }
 
-                    total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled));
+                    total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled, degrees));
                 }
 
                 continue;
@@ -334,8 +339,19 @@ internal sealed class CountMatchOperator : UnaryOperator
     private readonly record struct UsedRel(long Rid, long Start, long End, string Type);
 
     /// <summary>Paths from <paramref name="node"/> along the chain from hop <paramref name="depth"/> and then the last hop, in the copy.</summary>
-    private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<NodeEntry, bool?>[]? compiled)
+    private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<long, bool?>[]? compiled, PropertyColumn? degrees)
     {
+        if (depth == _chain.Length && degrees is not null)
+        {
+            var count = degrees.Get(node) is long degree ? degree : 0;
+            foreach (var u in used)
+            {
+                count -= Expands(u.Start, u.End, u.Type, node) ? 1 : 0;
+            }
+
+            return count;
+        }
+
         if (copy.Find(node) is not { } entry)
         {
             return 0;
@@ -375,7 +391,7 @@ internal sealed class CountMatchOperator : UnaryOperator
                     }
 
                     used.Add(new UsedRel(edge.Rid, outgoing ? node : edge.Other, outgoing ? edge.Other : node, edge.Type.Name));
-                    total = checked(total + CountChain(copy, types, edge.Other, depth + 1, used, compiled));
+                    total = checked(total + CountChain(copy, types, edge.Other, depth + 1, used, compiled, degrees));
                     used.RemoveAt(used.Count - 1);
                 }
             }
@@ -398,7 +414,7 @@ internal sealed class CountMatchOperator : UnaryOperator
     }
 
     /// <summary>The last hop from <paramref name="entry"/>: counted from the ranges without conditions, else each end tested.</summary>
-    private long CountLastHop(GraphCopy.Snapshot copy, GraphCopy types, NodeEntry entry, List<UsedRel> used, Func<NodeEntry, bool?>[]? compiled)
+    private long CountLastHop(GraphCopy.Snapshot copy, GraphCopy types, NodeEntry entry, List<UsedRel> used, Func<long, bool?>[]? compiled)
     {
         if (compiled is not null || _last.Direction == RelDirection.Both)
         {
@@ -437,17 +453,17 @@ internal sealed class CountMatchOperator : UnaryOperator
     }
 
     /// <summary>The end conditions compiled against the graph copy (null without a copy or when one does not compile).</summary>
-    private Func<NodeEntry, bool?>[]? Compile(EvalContext ctx)
+    private Func<long, bool?>[]? Compile(EvalContext ctx)
     {
-        if (ctx.Transaction.Copy is null || ctx.Transaction.Graph.Copy is not { } copy)
+        if (ctx.Transaction.Copy is not { } snapshot || ctx.Transaction.Graph.Copy is not { } copy)
         {
             return null;
         }
 
-        var compiled = new Func<NodeEntry, bool?>[_endFilters.Length];
+        var compiled = new Func<long, bool?>[_endFilters.Length];
         for (var i = 0; i < compiled.Length; i++)
         {
-            if (NodePredicate.Compile(_endFilters[i], _last.To, copy, ctx.Parameters) is not { } predicate)
+            if (NodePredicate.Compile(_endFilters[i], _last.To, copy, snapshot, ctx.Parameters) is not { } predicate)
             {
                 return null;
             }
@@ -486,7 +502,7 @@ internal sealed class CountMatchOperator : UnaryOperator
     }
 
     /// <summary>Relationships of one direction's list that the last hop matches, not used yet, whose end passes the compiled conditions (all when none).</summary>
-    private long CountEdges(GraphCopy.Snapshot copy, GraphCopy types, Edge[] edges, long from, List<UsedRel> used, Func<NodeEntry, bool?>[]? compiled, bool skipSelfLoops)
+    private long CountEdges(GraphCopy.Snapshot copy, GraphCopy types, Edge[] edges, long from, List<UsedRel> used, Func<long, bool?>[]? compiled, bool skipSelfLoops)
     {
         var lastTypes = _last.Rel.Types;
         long count = 0;
@@ -508,15 +524,10 @@ internal sealed class CountMatchOperator : UnaryOperator
 
                 if (compiled is not null)
                 {
-                    if (copy.Find(edge.Other) is not { } other)
-                    {
-                        continue;
-                    }
-
                     var pass = true;
                     foreach (var predicate in compiled)
                     {
-                        if (predicate(other) != true)
+                        if (predicate(edge.Other) != true)
                         {
                             pass = false;
                             break;
