@@ -790,6 +790,31 @@ internal sealed class NodeEntry(long id, string[] labels, KeyValuePair<string, o
 
     public Edge[] Incoming { get; } = incoming;
 
+    private long[]? _outOthers;
+    private long[]? _inOthers;
+
+    /// <summary>
+    /// The other nodes of <see cref="Outgoing"/> or <see cref="Incoming"/> alone (same positions), made on first use:
+    /// counting reads 8 bytes per relationship instead of 32.
+    /// </summary>
+    public long[] Others(bool outgoing)
+    {
+        ref var others = ref outgoing ? ref _outOthers : ref _inOthers;
+        if (others is null)
+        {
+            var edges = outgoing ? Outgoing : Incoming;
+            var made = new long[edges.Length];
+            for (var i = 0; i < made.Length; i++)
+            {
+                made[i] = edges[i].Other;
+            }
+
+            others = made; // equal arrays whoever makes it first
+        }
+
+        return others;
+    }
+
     /// <summary>A property's value (null when absent); <paramref name="key"/> compares by reference first.</summary>
     public object? Property(string key) => Find(Properties, key);
 
@@ -878,7 +903,8 @@ internal sealed class NodeEntry(long id, string[] labels, KeyValuePair<string, o
     /// <summary>Estimated bytes of the entry and what only it references (types and property names are shared).</summary>
     public long EstimateBytes()
     {
-        long bytes = 64 + 24 + (8L * Labels.Length) + 2 * 24 + (32L * (Outgoing.Length + Incoming.Length)) + PropertiesBytes(Properties);
+        // 32 bytes per relationship and direction, 8 more for the other-node arrays counts make.
+        long bytes = 64 + 24 + (8L * Labels.Length) + 4 * 24 + (40L * (Outgoing.Length + Incoming.Length)) + PropertiesBytes(Properties);
         foreach (var edge in Outgoing)
         {
             bytes += PropertiesBytes(edge.Properties);

@@ -421,12 +421,12 @@ internal sealed class CountMatchOperator : UnaryOperator
             long passed = 0;
             if (_last.Direction != RelDirection.Incoming)
             {
-                passed += CountEdges(copy, types, entry.Outgoing, entry.Id, used, compiled, skipSelfLoops: false);
+                passed += CountEdges(types, entry, outgoing: true, used, compiled, skipSelfLoops: false);
             }
 
             if (_last.Direction != RelDirection.Outgoing)
             {
-                passed += CountEdges(copy, types, entry.Incoming, entry.Id, used, compiled, skipSelfLoops: _last.Direction == RelDirection.Both);
+                passed += CountEdges(types, entry, outgoing: false, used, compiled, skipSelfLoops: _last.Direction == RelDirection.Both);
             }
 
             return passed;
@@ -502,8 +502,20 @@ internal sealed class CountMatchOperator : UnaryOperator
     }
 
     /// <summary>Relationships of one direction's list that the last hop matches, not used yet, whose end passes the compiled conditions (all when none).</summary>
-    private long CountEdges(GraphCopy.Snapshot copy, GraphCopy types, Edge[] edges, long from, List<UsedRel> used, Func<long, bool?>[]? compiled, bool skipSelfLoops)
+    private long CountEdges(GraphCopy types, NodeEntry entry, bool outgoing, List<UsedRel> used, Func<long, bool?>[]? compiled, bool skipSelfLoops)
     {
+        var edges = outgoing ? entry.Outgoing : entry.Incoming;
+        var others = entry.Others(outgoing);
+        var from = entry.Id;
+
+        // Only a relationship the path used that this hop could return needs the ids compared (usually none: the
+        // previous hop arrived through an incoming relationship, this one leaves through outgoing ones).
+        var checkIds = false;
+        foreach (var u in used)
+        {
+            checkIds |= Expands(u.Start, u.End, u.Type, from);
+        }
+
         var lastTypes = _last.Rel.Types;
         long count = 0;
         for (var t = 0; t < Math.Max(1, lastTypes.Count); t++)
@@ -516,8 +528,8 @@ internal sealed class CountMatchOperator : UnaryOperator
             var (start, end) = NodeEntry.Range(edges, lastTypes.Count == 0 ? null : types.FindType(lastTypes[t]), all: lastTypes.Count == 0);
             for (var i = start; i < end; i++)
             {
-                var edge = edges[i];
-                if ((skipSelfLoops && edge.Other == from) || Uses(used, edge.Rid))
+                var other = others[i];
+                if ((skipSelfLoops && other == from) || (checkIds && Uses(used, edges[i].Rid)))
                 {
                     continue;
                 }
@@ -527,7 +539,7 @@ internal sealed class CountMatchOperator : UnaryOperator
                     var pass = true;
                     foreach (var predicate in compiled)
                     {
-                        if (predicate(edge.Other) != true)
+                        if (predicate(other) != true)
                         {
                             pass = false;
                             break;
