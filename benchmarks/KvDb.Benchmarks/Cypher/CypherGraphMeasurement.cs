@@ -34,6 +34,7 @@ public static class CypherGraphMeasurement
             output.WriteLine($"| FOLLOWS relationships (UNWIND batches of {SocialGraph.RelationshipBatch:N0}) | {graph.Relationships:N0} | {relsTime.TotalSeconds:F2} s | {graph.Relationships / relsTime.TotalSeconds:N0} |");
             output.WriteLine($"| Nodes + relationships | {SocialGraph.People + graph.Relationships:N0} | {total.TotalSeconds:F2} s | {(SocialGraph.People + graph.Relationships) / total.TotalSeconds:N0} |");
 
+            CopyCosts(output, cypher);
             Verify(output, graph, cypher);
 
             output.WriteLine();
@@ -47,6 +48,52 @@ public static class CypherGraphMeasurement
                 cypher.Cypher("MATCH (a:Person {pid: 0})-[:FOLLOWS*1..3]->(c) RETURN id(c)").Rows.Count.ToString(CultureInfo.InvariantCulture) + " rows");
             output.WriteLine();
             output.WriteLine($"Process peak working set (graph loaded, all of the above): {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):N0} MiB");
+        }
+    }
+
+    /// <summary>
+    /// What the graph's in-memory copy costs: the time of single-relationship CREATE statements before the copy exists
+    /// and while it is kept current, the first read (which builds it), its estimated size and the managed heap it added.
+    /// </summary>
+    private static void CopyCosts(TextWriter output, CypherGraph cypher)
+    {
+        const int Writes = 2_000;
+        const string Create = "MATCH (a:Person {pid: $a}), (b:Person {pid: $b}) CREATE (a)-[:LIKES]->(b)";
+        var random = new Random(7);
+        TimeSpan TimeWrites()
+        {
+            var stopwatch = Stopwatch.StartNew();
+            for (var i = 0; i < Writes; i++)
+            {
+                cypher.Cypher(Create, new { a = random.Next(SocialGraph.People), b = random.Next(SocialGraph.People) });
+            }
+
+            return stopwatch.Elapsed;
+        }
+
+        var copy = cypher.Store.Copy ?? throw new InvalidOperationException("The benchmark database keeps no graph copy.");
+        TimeWrites(); // warm up, still without a copy
+        var without = TimeWrites();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var build = Stopwatch.StartNew();
+        cypher.Cypher("MATCH (n:Person {pid: 0}) RETURN count(n)");
+        build.Stop();
+        var snapshot = copy.Current ?? throw new InvalidOperationException("The first read did not build the copy.");
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        var with = TimeWrites();
+        output.WriteLine();
+        output.WriteLine("| In-memory graph copy | Value |");
+        output.WriteLine("|---|---:|");
+        output.WriteLine($"| Built by the first read | {build.Elapsed.TotalSeconds:F2} s ({snapshot.NodeCount:N0} nodes, {snapshot.RelationshipCount:N0} relationships) |");
+        output.WriteLine($"| Estimated size (its budget check) | {snapshot.Bytes / (1024.0 * 1024):N0} MiB |");
+        output.WriteLine($"| Managed heap it added (after a full collection) | {(heapAfter - heapBefore) / (1024.0 * 1024):N0} MiB |");
+        output.WriteLine($"| Single-relationship CREATE without a copy | {without.TotalMilliseconds * 1000 / Writes:N1} us |");
+        output.WriteLine($"| Single-relationship CREATE keeping the copy current | {with.TotalMilliseconds * 1000 / Writes:N1} us |");
+        if (copy.Current is null || copy.Builds != 1)
+        {
+            throw new InvalidOperationException("The writes did not keep the copy current.");
         }
     }
 
