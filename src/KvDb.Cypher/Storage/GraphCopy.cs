@@ -369,6 +369,22 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         });
     }
 
+    /// <summary>
+    /// A column of each node's other-node ids over its relationships of one type in one direction (null for none),
+    /// in store order: walking a hop reads one array per node instead of the node's entry and relationship list. A
+    /// node whose relationships in that direction all have the type shares its entry's array.
+    /// </summary>
+    public PropertyColumn? NeighbourColumn(Snapshot snapshot, bool outgoing, string type)
+    {
+        var key = Key("\u0002" + (outgoing ? "o" : "i") + type);
+        return MakeColumn(snapshot, key, entry =>
+        {
+            var edges = outgoing ? entry.Outgoing : entry.Incoming;
+            var (from, to) = NodeEntry.Range(edges, FindType(type), all: false);
+            return to == from ? null : from == 0 && to == edges.Length ? entry.Others(outgoing) : entry.Others(outgoing)[from..to];
+        });
+    }
+
     private static object Small(long value) => value is >= SmallMin and < SmallMax ? s_small[value - SmallMin] : value;
 
     private PropertyColumn? MakeColumn(Snapshot snapshot, string key, Func<NodeEntry, object?> of)

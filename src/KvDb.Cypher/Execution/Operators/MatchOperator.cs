@@ -222,9 +222,13 @@ internal sealed class CountMatchOperator : UnaryOperator
         var chainFrom = _chain.Length > 0 ? _chain[0].From : _last.From;
         var used = new List<UsedRel>();
 
-        // An unconditioned directed last hop of one type (or all types) is counted from a degree column.
+        // An unconditioned directed last hop of one type (or all types) is counted from a degree column; a conditioned
+        // one of one type walks a neighbour column.
         var degrees = copyCountable && compiled is null && _last.Direction != RelDirection.Both && _last.Rel.Types.Distinct().Count() <= 1
             ? types!.DegreeColumn(ctx.Transaction.Copy!, _last.Direction == RelDirection.Outgoing, _last.Rel.Types.Count == 0 ? null : _last.Rel.Types[0])
+            : null;
+        var neighbours = copyCountable && compiled is not null && _last.Direction != RelDirection.Both && _last.Rel.Types.Distinct().Count() == 1
+            ? types!.NeighbourColumn(ctx.Transaction.Copy!, _last.Direction == RelDirection.Outgoing, _last.Rel.Types[0])
             : null;
         await foreach (var row in Input.RunAsync(ctx).ConfigureAwait(false))
         {
@@ -260,7 +264,7 @@ internal sealed class CountMatchOperator : UnaryOperator
                         }
                     }
 
-                    total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled, degrees));
+                    total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled, degrees, neighbours));
                 }
 
                 continue;
@@ -339,8 +343,32 @@ internal sealed class CountMatchOperator : UnaryOperator
     private readonly record struct UsedRel(long Rid, long Start, long End, string Type);
 
     /// <summary>Paths from <paramref name="node"/> along the chain from hop <paramref name="depth"/> and then the last hop, in the copy.</summary>
-    private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<long, bool?>[]? compiled, PropertyColumn? degrees)
+    private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<long, bool?>[]? compiled, PropertyColumn? degrees, PropertyColumn? neighbours)
     {
+        if (depth == _chain.Length && neighbours is not null && compiled is not null && !ExpandsAny(used, node))
+        {
+            long passed = 0;
+            if (neighbours.Get(node) is long[] others)
+            {
+                foreach (var other in others)
+                {
+                    var pass = true;
+                    foreach (var predicate in compiled)
+                    {
+                        if (predicate(other) != true)
+                        {
+                            pass = false;
+                            break;
+                        }
+                    }
+
+                    passed += pass ? 1 : 0;
+                }
+            }
+
+            return passed;
+        }
+
         if (depth == _chain.Length && degrees is not null)
         {
             var count = degrees.Get(node) is long degree ? degree : 0;
@@ -391,13 +419,27 @@ internal sealed class CountMatchOperator : UnaryOperator
                     }
 
                     used.Add(new UsedRel(edge.Rid, outgoing ? node : edge.Other, outgoing ? edge.Other : node, edge.Type.Name));
-                    total = checked(total + CountChain(copy, types, edge.Other, depth + 1, used, compiled, degrees));
+                    total = checked(total + CountChain(copy, types, edge.Other, depth + 1, used, compiled, degrees, neighbours));
                     used.RemoveAt(used.Count - 1);
                 }
             }
         }
 
         return total;
+    }
+
+    /// <summary>Whether the last hop from <paramref name="node"/> could return a relationship the path already used.</summary>
+    private bool ExpandsAny(List<UsedRel> used, long node)
+    {
+        foreach (var u in used)
+        {
+            if (Expands(u.Start, u.End, u.Type, node))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Uses(List<UsedRel> used, long rid)
@@ -510,11 +552,7 @@ internal sealed class CountMatchOperator : UnaryOperator
 
         // Only a relationship the path used that this hop could return needs the ids compared (usually none: the
         // previous hop arrived through an incoming relationship, this one leaves through outgoing ones).
-        var checkIds = false;
-        foreach (var u in used)
-        {
-            checkIds |= Expands(u.Start, u.End, u.Type, from);
-        }
+        var checkIds = ExpandsAny(used, from);
 
         var lastTypes = _last.Rel.Types;
         long count = 0;
