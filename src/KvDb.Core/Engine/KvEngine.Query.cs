@@ -60,11 +60,13 @@ internal sealed partial class KvEngine
             }
 
             var leaf = table.GetPartitionLeaf(pk, HashIndex.Hash(pk));
-            if (leaf is Partition counted && request.CountOnly && request.Filter is null && ttl is null && startSk is null && index is null
+            if (leaf is Partition counted && request.CountOnly && request.Filter is null && ttl is null && startSk is null
+                && (index is null || request.SortKeyCondition is null)
                 && CountInPartition(counted, request.SortKeyCondition, skRange) is var total && total <= limit)
             {
                 // The sort-key range (the whole partition, a prefix, a BETWEEN...) counted from the trie's subtree
-                // counts: no record visited, and nothing to collect.
+                // counts: no record visited, and nothing to collect. An index partition (its entries keyed by the
+                // index's sort key and the item's key) is counted whole only.
                 return new QueryResult([], total, total, null);
             }
 

@@ -15,9 +15,7 @@ internal sealed record RelRef(long Id, string Type, long Start, long End)
     /// <summary>The properties of a relationship expanded from the graph's in-memory copy (null for none; never changed).</summary>
     public KeyValuePair<string, object?>[]? Cached { get; init; }
 
-    /// <summary>Whether it was read from the store or the copy (not created by the running statement).</summary>
-    public bool IsRead => Stored is not null || FromCopy;
-
+    /// <summary>Whether it was expanded from the graph's in-memory copy (its properties are then <see cref="Cached"/>).</summary>
     public bool FromCopy { get; init; }
 
     public long Other(long node) => node == Start ? End : Start;

@@ -216,9 +216,6 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     /// <summary>Whether this statement has changed anything so far (nodes, labels, properties or relationships).</summary>
     internal bool HasWritten => _nodesCreated + _nodesDeleted + _relsCreated + _relsDeleted + _propertiesSet + _labelsAdded + _labelsRemoved > 0;
 
-    /// <summary>Whether this statement has changed relationships (expansions then merge its changes into what they read).</summary>
-    internal bool ChangedRelationships => _rels.Count > 0 || _createdByNode.Count > 0;
-
     /// <summary>Reads the nodes not yet cached with batch gets of 100 keys (one round trip each in a cluster).</summary>
     private async ValueTask PrefetchNodesAsync(IEnumerable<long> ids)
     {
