@@ -995,10 +995,12 @@ internal sealed class ValueMap
 
     private static int Hash(string key) => StringComparer.Ordinal.GetHashCode(key) & int.MaxValue;
 
-    public long[]? Get(string key)
+    public long[]? Get(string key) => Find(_chunks, _mask, key);
+
+    private static long[]? Find(KeyValuePair<string, long[]>[]?[][] chunks, int mask, string key)
     {
-        var b = Hash(key) & _mask;
-        if (_chunks[b >> ChunkBits][b & (ChunkSize - 1)] is { } bucket)
+        var b = Hash(key) & mask;
+        if (chunks[b >> ChunkBits][b & (ChunkSize - 1)] is { } bucket)
         {
             foreach (var (k, ids) in bucket)
             {
@@ -1025,22 +1027,7 @@ internal sealed class ValueMap
         private int _count = from.Count;
         private readonly HashSet<int> _copied = [];
 
-        public long[]? Get(string key)
-        {
-            var b = Hash(key) & _mask;
-            if (_chunks[b >> ChunkBits][b & (ChunkSize - 1)] is { } bucket)
-            {
-                foreach (var (k, ids) in bucket)
-                {
-                    if (string.Equals(k, key, StringComparison.Ordinal))
-                    {
-                        return ids;
-                    }
-                }
-            }
-
-            return null;
-        }
+        public long[]? Get(string key) => Find(_chunks, _mask, key);
 
         /// <summary>Sets the ids of a key (null removes it).</summary>
         public void Set(string key, long[]? ids)

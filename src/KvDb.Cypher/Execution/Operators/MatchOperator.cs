@@ -352,17 +352,7 @@ internal sealed class CountMatchOperator : UnaryOperator
             {
                 foreach (var other in others)
                 {
-                    var pass = true;
-                    foreach (var predicate in compiled)
-                    {
-                        if (predicate(other) != true)
-                        {
-                            pass = false;
-                            break;
-                        }
-                    }
-
-                    passed += pass ? 1 : 0;
+                    passed += Passes(compiled, other) ? 1 : 0;
                 }
             }
 
@@ -426,6 +416,20 @@ internal sealed class CountMatchOperator : UnaryOperator
         }
 
         return total;
+    }
+
+    /// <summary>Whether the end node passes every compiled condition (WHERE keeps only true).</summary>
+    private static bool Passes(Func<long, bool?>[] compiled, long node)
+    {
+        foreach (var predicate in compiled)
+        {
+            if (predicate(node) != true)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the last hop from <paramref name="node"/> could return a relationship the path already used.</summary>
@@ -572,25 +576,10 @@ internal sealed class CountMatchOperator : UnaryOperator
                     continue;
                 }
 
-                if (compiled is not null)
+                if (compiled is null || Passes(compiled, other))
                 {
-                    var pass = true;
-                    foreach (var predicate in compiled)
-                    {
-                        if (predicate(other) != true)
-                        {
-                            pass = false;
-                            break;
-                        }
-                    }
-
-                    if (!pass)
-                    {
-                        continue;
-                    }
+                    count++;
                 }
-
-                count++;
             }
         }
 
