@@ -32,10 +32,6 @@ namespace KvDb.Cypher.Storage;
 /// </summary>
 internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBytes)
 {
-    public const int ChunkBits = 10;
-    private const int ChunkSize = 1 << ChunkBits;
-    private const long ChunkMask = ChunkSize - 1;
-
     private volatile Snapshot? _snapshot;
     private int _building;
     private long _tooLargeAt = -1;
@@ -233,20 +229,18 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
 
         if (bytes > budgetBytes)
         {
-            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
-            _snapshot = null;
+            OverBudget(table);
             return;
         }
 
         bytes = 0;
         long relationships = 0;
-        var maxId = builders.Count == 0 ? -1 : builders.Keys.Max();
-        if (maxId >> ChunkBits >= int.MaxValue / 2)
+        if (builders.Keys.Any(id => !ChunkedArray<NodeEntry>.Fits(id)))
         {
             return; // ids this large never come from the graph's counter
         }
 
-        var chunks = new NodeEntry?[(maxId >> ChunkBits) + 1][];
+        var chunks = ChunkedArray<NodeEntry>.Empty.ToBuilder();
         long nodes = 0;
         foreach (var (id, builder) in builders)
         {
@@ -265,7 +259,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             }
 
             var entry = new NodeEntry(id, labelArray, Properties(node["props"].AsMap()) ?? [], [.. builder.Out], [.. builder.In]);
-            (chunks[id >> ChunkBits] ??= new NodeEntry?[ChunkSize])[id & ChunkMask] = entry;
+            chunks.Set(id, entry);
             bytes += entry.EstimateBytes();
             relationships += builder.Out.Count;
             nodes++;
@@ -273,32 +267,38 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
 
         if (bytes > budgetBytes)
         {
-            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
-            _snapshot = null;
+            OverBudget(table);
             return;
         }
 
+        var all = chunks.ToArray();
         var indexes = ImmutableDictionary<long, HeldIndex>.Empty;
         foreach (var index in catalog.Indexes)
         {
-            var held = HeldIndex.Build(index, chunks);
+            var held = HeldIndex.Build(index, all);
             indexes = indexes.Add(index.Id, held);
             bytes += held.Bytes;
         }
 
         if (bytes > budgetBytes)
         {
-            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
-            _snapshot = null;
+            OverBudget(table);
             return;
         }
 
         if (table.ChangeCount == version)
         {
             Interlocked.Exchange(ref _tooLargeAt, -1);
-            _snapshot = new Snapshot(table, version, chunks, nodes, relationships, bytes, indexes, catalog, []);
+            _snapshot = new Snapshot(table, version, all, nodes, relationships, bytes, indexes, catalog, []);
             Interlocked.Increment(ref _builds);
         }
+    }
+
+    /// <summary>The copy does not fit: dropped, and not built again until the table has half the items it has now.</summary>
+    private void OverBudget(TableStore table)
+    {
+        Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, table.ItemCount));
+        _snapshot = null;
     }
 
     private static long? PartitionNode(Item item)
@@ -402,7 +402,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             return null;
         }
 
-        var made = PropertyColumn.Build(key, of, snapshot.Chunks);
+        var made = PropertyColumn.Build(key, of, snapshot.Nodes);
         if (snapshot.Bytes + made.Bytes > budgetBytes)
         {
             return null;
@@ -476,8 +476,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             }
         }
 
-        var chunks = (NodeEntry?[]?[])snapshot.Chunks.Clone();
-        var copied = new HashSet<long>();
+        var entries = snapshot.Nodes.ToBuilder();
         long nodeCount = snapshot.NodeCount, relCount = snapshot.RelationshipCount, bytes = snapshot.Bytes;
         var indexes = snapshot.Indexes;
         var indexBuilders = indexes.Count == 0 ? null : indexes.ToDictionary(kv => kv.Key, kv => kv.Value.Entries.ToBuilder());
@@ -502,24 +501,13 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
                     Merge(old?.Outgoing, pending.RemovedOut, pending.AddedOut), Merge(old?.Incoming, pending.RemovedIn, pending.AddedIn));
             }
 
-            if (id < 0 || id >> ChunkBits >= int.MaxValue / 2)
+            if (!ChunkedArray<NodeEntry>.Fits(id))
             {
                 _snapshot = null;
                 return;
             }
 
-            var c = (int)(id >> ChunkBits);
-            if (c >= chunks.Length)
-            {
-                Array.Resize(ref chunks, Math.Max(c + 1, chunks.Length * 2));
-            }
-
-            if (copied.Add(c))
-            {
-                chunks[c] = chunks[c] is { } chunk ? (NodeEntry?[])chunk.Clone() : new NodeEntry?[ChunkSize];
-            }
-
-            chunks[c]![id & ChunkMask] = entry;
+            entries.Set(id, entry);
             foreach (var column in columns)
             {
                 bytes += column.Set(id, entry is null ? null : column.Of(entry));
@@ -540,8 +528,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
 
         if (bytes > budgetBytes)
         {
-            Interlocked.Exchange(ref _tooLargeAt, Math.Max(1, snapshot.Table.ItemCount));
-            _snapshot = null;
+            OverBudget(snapshot.Table);
             return;
         }
 
@@ -553,7 +540,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             }
         }
 
-        _snapshot = new Snapshot(snapshot.Table, after, chunks!, nodeCount, relCount, bytes, indexes, snapshot.Catalog, [.. columns.Select(c => c.ToColumn())]);
+        _snapshot = new Snapshot(snapshot.Table, after, entries.ToArray(), nodeCount, relCount, bytes, indexes, snapshot.Catalog, [.. columns.Select(c => c.ToColumn())]);
     }
 
     /// <summary>
@@ -577,12 +564,12 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
         var bytes = snapshot.Bytes - snapshot.Indexes.Values.Sum(i => i.Bytes);
         foreach (var index in catalog.Indexes)
         {
-            var held = snapshot.Indexes.TryGetValue(index.Id, out var kept) ? kept : HeldIndex.Build(index, snapshot.Chunks);
+            var held = snapshot.Indexes.TryGetValue(index.Id, out var kept) ? kept : HeldIndex.Build(index, snapshot.Nodes);
             indexes = indexes.Add(index.Id, held);
             bytes += held.Bytes;
         }
 
-        _snapshot = new Snapshot(snapshot.Table, after, snapshot.Chunks, snapshot.NodeCount, snapshot.RelationshipCount, bytes, indexes, catalog, snapshot.Columns);
+        _snapshot = new Snapshot(snapshot.Table, after, snapshot.Nodes, snapshot.NodeCount, snapshot.RelationshipCount, bytes, indexes, catalog, snapshot.Columns);
     }
 
     private KeyValuePair<string, object?>[]? Properties(IReadOnlyDictionary<string, object?> properties) =>
@@ -653,13 +640,13 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     internal readonly record struct RelChange(long Id, string Type, long Start, long End, bool Deleted, IReadOnlyDictionary<string, object?> Properties);
 
     /// <summary>One published state of the copy.</summary>
-    internal sealed class Snapshot(TableStore table, long version, NodeEntry?[][] chunks, long nodes, long relationships, long bytes, ImmutableDictionary<long, HeldIndex> indexes, IndexCatalog catalog, PropertyColumn[] columns)
+    internal sealed class Snapshot(TableStore table, long version, ChunkedArray<NodeEntry> nodes, long nodeCount, long relationships, long bytes, ImmutableDictionary<long, HeldIndex> indexes, IndexCatalog catalog, PropertyColumn[] columns)
     {
         /// <summary>Property columns made so far (values by node id; see <see cref="GraphCopy.Column"/>).</summary>
         public PropertyColumn[] Columns { get; } = columns;
 
         public Snapshot WithColumn(PropertyColumn column) =>
-            new(Table, Version, Chunks, NodeCount, RelationshipCount, Bytes + column.Bytes, Indexes, Catalog, [.. Columns, column]);
+            new(Table, Version, Nodes, NodeCount, RelationshipCount, Bytes + column.Bytes, Indexes, Catalog, [.. Columns, column]);
 
         /// <summary>The index catalog as stored at <see cref="Version"/> (the table has not changed since while the snapshot is current).</summary>
         public IndexCatalog Catalog { get; } = catalog;
@@ -675,24 +662,17 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
 
         public long Version { get; } = version;
 
-        public NodeEntry?[][] Chunks { get; } = chunks;
+        /// <summary>The nodes by id.</summary>
+        public ChunkedArray<NodeEntry> Nodes { get; } = nodes;
 
-        public long NodeCount { get; } = nodes;
+        public long NodeCount { get; } = nodeCount;
 
         public long RelationshipCount { get; } = relationships;
 
         /// <summary>Estimated bytes the copy holds.</summary>
         public long Bytes { get; } = bytes;
 
-        public NodeEntry? Find(long id)
-        {
-            if ((ulong)(id >> ChunkBits) >= (ulong)Chunks.Length)
-            {
-                return null;
-            }
-
-            return Chunks[id >> ChunkBits] is { } chunk ? chunk[id & ChunkMask] : null;
-        }
+        public NodeEntry? Find(long id) => Nodes.Get(id);
     }
 }
 
@@ -706,22 +686,19 @@ internal sealed record HeldIndex(PropertyIndex Definition, ValueMap Entries)
 
     public long Bytes => Entries.Count * BytesPerEntry;
 
-    public static HeldIndex Build(PropertyIndex definition, NodeEntry?[][] chunks)
+    public static HeldIndex Build(PropertyIndex definition, ChunkedArray<NodeEntry> nodes)
     {
         var groups = new Dictionary<string, List<long>>(StringComparer.Ordinal);
-        foreach (var chunk in chunks)
+        foreach (var entry in nodes.Values)
         {
-            foreach (var entry in chunk ?? [])
+            if (KeyOf(definition, entry) is { } key)
             {
-                if (KeyOf(definition, entry) is { } key)
+                if (!groups.TryGetValue(key, out var ids))
                 {
-                    if (!groups.TryGetValue(key, out var ids))
-                    {
-                        groups[key] = ids = [];
-                    }
-
-                    ids.Add(entry!.Id);
+                    groups[key] = ids = [];
                 }
+
+                ids.Add(entry.Id);
             }
         }
 
@@ -960,22 +937,21 @@ internal sealed class NodeEntry(long id, string[] labels, KeyValuePair<string, o
 }
 
 /// <summary>
-/// An immutable map of value keys to node ids with cheap changes: a hash table whose buckets live in chunks of
-/// 1,024; a change copies the chunk directory, the chunks it touches and their buckets, so snapshots share the rest.
-/// Lookups are a hash, two array reads and a short bucket scan (a balanced tree would be ~17 dependent reads at
-/// 100,000 keys).
+/// An immutable map of value keys to node ids with cheap changes: a hash table whose buckets live in a
+/// <see cref="ChunkedArray{T}"/>, so a change copies the chunk directory, the chunks it touches and their buckets,
+/// and snapshots share the rest. Lookups are a hash, two array reads and a short bucket scan (a balanced tree would
+/// be ~17 dependent reads at 100,000 keys).
 /// </summary>
 internal sealed class ValueMap
 {
-    private const int ChunkBits = 10;
-    private const int ChunkSize = 1 << ChunkBits;
+    private const int InitialBuckets = 1024;
 
-    private readonly KeyValuePair<string, long[]>[]?[][] _chunks;
+    private readonly ChunkedArray<KeyValuePair<string, long[]>[]> _buckets;
     private readonly int _mask;
 
-    private ValueMap(KeyValuePair<string, long[]>[]?[][] chunks, int mask, int count)
+    private ValueMap(ChunkedArray<KeyValuePair<string, long[]>[]> buckets, int mask, int count)
     {
-        _chunks = chunks;
+        _buckets = buckets;
         _mask = mask;
         Count = count;
     }
@@ -984,7 +960,7 @@ internal sealed class ValueMap
 
     public static ValueMap Create(IEnumerable<KeyValuePair<string, long[]>> entries)
     {
-        var builder = new Builder(new ValueMap([new KeyValuePair<string, long[]>[]?[ChunkSize]], ChunkSize - 1, 0));
+        var builder = new ValueMap(ChunkedArray<KeyValuePair<string, long[]>[]>.Empty, InitialBuckets - 1, 0).ToBuilder();
         foreach (var (key, ids) in entries)
         {
             builder.Set(key, ids);
@@ -995,58 +971,45 @@ internal sealed class ValueMap
 
     private static int Hash(string key) => StringComparer.Ordinal.GetHashCode(key) & int.MaxValue;
 
-    public long[]? Get(string key) => Find(_chunks, _mask, key);
+    public long[]? Get(string key) => Find(_buckets.Get(Hash(key) & _mask), key);
 
-    private static long[]? Find(KeyValuePair<string, long[]>[]?[][] chunks, int mask, string key)
+    private static long[]? Find(KeyValuePair<string, long[]>[]? bucket, string key)
     {
-        var b = Hash(key) & mask;
-        if (chunks[b >> ChunkBits][b & (ChunkSize - 1)] is { } bucket)
+        foreach (var (k, ids) in bucket ?? [])
         {
-            foreach (var (k, ids) in bucket)
+            if (string.Equals(k, key, StringComparison.Ordinal))
             {
-                if (string.Equals(k, key, StringComparison.Ordinal))
-                {
-                    return ids;
-                }
+                return ids;
             }
         }
 
         return null;
     }
 
-    public IEnumerable<KeyValuePair<string, long[]>> Entries =>
-        _chunks.SelectMany(chunk => chunk).Where(bucket => bucket is not null).SelectMany(bucket => bucket!);
+    public IEnumerable<KeyValuePair<string, long[]>> Entries => _buckets.Values.SelectMany(bucket => bucket);
 
     public Builder ToBuilder() => new(this);
 
     /// <summary>Changes on a private copy of what they touch; <see cref="ToMap"/> publishes them.</summary>
     internal sealed class Builder(ValueMap from)
     {
-        private KeyValuePair<string, long[]>[]?[][] _chunks = (KeyValuePair<string, long[]>[]?[][])from._chunks.Clone();
+        private ChunkedArray<KeyValuePair<string, long[]>[]>.Builder _buckets = from._buckets.ToBuilder();
         private int _mask = from._mask;
         private int _count = from.Count;
-        private readonly HashSet<int> _copied = [];
 
-        public long[]? Get(string key) => Find(_chunks, _mask, key);
+        public long[]? Get(string key) => Find(_buckets.Get(Hash(key) & _mask), key);
 
         /// <summary>Sets the ids of a key (null removes it).</summary>
         public void Set(string key, long[]? ids)
         {
             var b = Hash(key) & _mask;
-            var c = b >> ChunkBits;
-            if (_copied.Add(c))
-            {
-                _chunks[c] = (KeyValuePair<string, long[]>[]?[])_chunks[c].Clone();
-            }
-
-            var chunk = _chunks[c];
-            var bucket = chunk[b & (ChunkSize - 1)] ?? [];
+            var bucket = _buckets.Get(b) ?? [];
             var at = Array.FindIndex(bucket, e => string.Equals(e.Key, key, StringComparison.Ordinal));
             if (ids is null)
             {
                 if (at >= 0)
                 {
-                    chunk[b & (ChunkSize - 1)] = bucket.Length == 1 ? null : [.. bucket[..at], .. bucket[(at + 1)..]];
+                    _buckets.Set(b, bucket.Length == 1 ? null : [.. bucket[..at], .. bucket[(at + 1)..]]);
                     _count--;
                 }
 
@@ -1057,47 +1020,49 @@ internal sealed class ValueMap
             {
                 var replaced = (KeyValuePair<string, long[]>[])bucket.Clone();
                 replaced[at] = new KeyValuePair<string, long[]>(key, ids);
-                chunk[b & (ChunkSize - 1)] = replaced;
+                _buckets.Set(b, replaced);
                 return;
             }
 
-            chunk[b & (ChunkSize - 1)] = [.. bucket, new KeyValuePair<string, long[]>(key, ids)];
+            _buckets.Set(b, [.. bucket, new KeyValuePair<string, long[]>(key, ids)]);
             if (++_count > (_mask + 1) * 2)
             {
                 Grow();
             }
         }
 
-        // Twice the buckets once there are two keys per bucket: every entry is placed again in new chunks.
+        // Twice the buckets once there are two keys per bucket: every entry is placed again.
         private void Grow()
         {
-            var entries = _chunks.SelectMany(chunk => chunk).Where(bucket => bucket is not null).SelectMany(bucket => bucket!).ToList();
-            var buckets = (_mask + 1) * 2;
-            _chunks = new KeyValuePair<string, long[]>[]?[Math.Max(1, buckets >> ChunkBits)][];
-            for (var i = 0; i < _chunks.Length; i++)
-            {
-                _chunks[i] = new KeyValuePair<string, long[]>[]?[ChunkSize];
-                _copied.Add(i);
-            }
-
-            _mask = buckets - 1;
+            var entries = _buckets.Values.SelectMany(bucket => bucket).ToList();
+            _mask = ((_mask + 1) * 2) - 1;
+            var buckets = new Dictionary<int, List<KeyValuePair<string, long[]>>>();
             foreach (var entry in entries)
             {
                 var b = Hash(entry.Key) & _mask;
-                ref var bucket = ref _chunks[b >> ChunkBits][b & (ChunkSize - 1)];
-                bucket = [.. bucket ?? [], entry];
+                if (!buckets.TryGetValue(b, out var list))
+                {
+                    buckets[b] = list = [];
+                }
+
+                list.Add(entry);
+            }
+
+            _buckets = ChunkedArray<KeyValuePair<string, long[]>[]>.Empty.ToBuilder();
+            foreach (var (b, list) in buckets)
+            {
+                _buckets.Set(b, [.. list]);
             }
         }
 
-        public ValueMap ToMap() => new(_chunks, _mask, _count);
+        public ValueMap ToMap() => new(_buckets.ToArray(), _mask, _count);
     }
 }
 
 /// <summary>One property's values by node id (null where a node lacks it), in chunks of 1,024 nodes shared between snapshots.</summary>
-internal sealed class PropertyColumn(string key, Func<NodeEntry, object?> of, object?[]?[] chunks)
+internal sealed class PropertyColumn(string key, Func<NodeEntry, object?> of, ChunkedArray<object> values)
 {
-    private const int ChunkBits = GraphCopy.ChunkBits;
-    private const int ChunkSize = 1 << ChunkBits;
+    private readonly ChunkedArray<object> _values = values;
 
     /// <summary>The property name, or for a derived column a name no property has (see <see cref="GraphCopy.DegreeColumn"/>).</summary>
     public string Key { get; } = key;
@@ -1105,34 +1070,20 @@ internal sealed class PropertyColumn(string key, Func<NodeEntry, object?> of, ob
     /// <summary>A node's value in this column.</summary>
     public Func<NodeEntry, object?> Of { get; } = of;
 
-    private readonly object?[]?[] _chunks = chunks;
-
     /// <summary>Estimated bytes: the directory and the chunks (values are the nodes' own objects).</summary>
-    public long Bytes => (8L * _chunks.Length) + (_chunks.Count(c => c is not null) * ((8L * ChunkSize) + 24));
+    public long Bytes => _values.Bytes;
 
-    public object? Get(long id)
+    public object? Get(long id) => _values.Get(id);
+
+    public static PropertyColumn Build(string key, Func<NodeEntry, object?> of, ChunkedArray<NodeEntry> nodes)
     {
-        var chunks = _chunks;
-        return (ulong)(id >> ChunkBits) < (ulong)chunks.Length && chunks[id >> ChunkBits] is { } chunk ? chunk[id & (ChunkSize - 1)] : null;
-    }
-
-    public static PropertyColumn Build(string key, NodeEntry?[][] nodes) => Build(key, entry => entry.Property(key), nodes);
-
-    public static PropertyColumn Build(string key, Func<NodeEntry, object?> of, NodeEntry?[][] nodes)
-    {
-        var chunks = new object?[]?[nodes.Length];
-        for (var c = 0; c < nodes.Length; c++)
+        var builder = ChunkedArray<object>.Empty.ToBuilder();
+        foreach (var entry in nodes.Values)
         {
-            foreach (var entry in nodes[c] ?? [])
-            {
-                if (entry is not null && of(entry) is { } value)
-                {
-                    (chunks[c] ??= new object?[ChunkSize])[entry.Id & (ChunkSize - 1)] = value;
-                }
-            }
+            builder.Set(entry.Id, of(entry));
         }
 
-        return new PropertyColumn(key, of, chunks);
+        return new PropertyColumn(key, of, builder.ToArray());
     }
 
     public Builder ToBuilder() => new(this);
@@ -1140,17 +1091,80 @@ internal sealed class PropertyColumn(string key, Func<NodeEntry, object?> of, ob
     /// <summary>Changes on copies of the chunks they touch.</summary>
     internal sealed class Builder(PropertyColumn from)
     {
-        private object?[]?[] _chunks = (object?[]?[])from._chunks.Clone();
-        private readonly HashSet<long> _copied = [];
+        private readonly ChunkedArray<object>.Builder _values = from._values.ToBuilder();
 
         public string Key => from.Key;
 
         public Func<NodeEntry, object?> Of => from.Of;
 
         /// <summary>Sets a node's value; returns the change of the estimated bytes.</summary>
-        public long Set(long id, object? value)
+        public long Set(long id, object? value) => _values.Set(id, value);
+
+        public PropertyColumn ToColumn() => new(from.Key, from.Of, _values.ToArray());
+    }
+}
+
+/// <summary>
+/// Values by node id in chunks of 1,024, shared between snapshots of a <see cref="GraphCopy"/>: a change copies only
+/// the chunk directory and the chunks it touches (<see cref="Builder"/>), so readers of the old array are unaffected.
+/// </summary>
+internal sealed class ChunkedArray<T>(T?[]?[] chunks)
+    where T : class
+{
+    private const int ChunkBits = 10;
+    private const int ChunkSize = 1 << ChunkBits;
+
+    public static ChunkedArray<T> Empty { get; } = new([]);
+
+    private readonly T?[]?[] _chunks = chunks;
+
+    /// <summary>Estimated bytes of the directory and the chunks (not of the values).</summary>
+    public long Bytes => (8L * _chunks.Length) + (_chunks.Count(c => c is not null) * ChunkBytes);
+
+    private const long ChunkBytes = (8L * ChunkSize) + 24;
+
+    /// <summary>Whether an id can be held (ids come from the graph's counter, so this never fails in practice).</summary>
+    public static bool Fits(long id) => id >= 0 && id >> ChunkBits < int.MaxValue / 2;
+
+    public T? Get(long id) => At(_chunks, id);
+
+    /// <summary>The values in id order.</summary>
+    public IEnumerable<T> Values => ValuesOf(_chunks);
+
+    private static T? At(T?[]?[] chunks, long id) =>
+        (ulong)(id >> ChunkBits) < (ulong)chunks.Length && chunks[id >> ChunkBits] is { } chunk ? chunk[id & (ChunkSize - 1)] : null;
+
+    private static IEnumerable<T> ValuesOf(T?[]?[] chunks)
+    {
+        foreach (var chunk in chunks)
+        {
+            foreach (var value in chunk ?? [])
+            {
+                if (value is not null)
+                {
+                    yield return value;
+                }
+            }
+        }
+    }
+
+    public Builder ToBuilder() => new(this);
+
+    /// <summary>Changes on copies of what they touch; <see cref="ToArray"/> publishes them.</summary>
+    internal sealed class Builder(ChunkedArray<T> from)
+    {
+        private T?[]?[] _chunks = (T?[]?[])from._chunks.Clone();
+        private readonly HashSet<long> _copied = [];
+
+        public T? Get(long id) => At(_chunks, id);
+
+        public IEnumerable<T> Values => ValuesOf(_chunks);
+
+        /// <summary>Sets the value of an id (<see cref="Fits"/>); returns the bytes the directory and new chunks added.</summary>
+        public long Set(long id, T? value)
         {
             var c = id >> ChunkBits;
+            long bytes = 0;
             if (c >= _chunks.Length)
             {
                 if (value is null)
@@ -1160,30 +1174,30 @@ internal sealed class PropertyColumn(string key, Func<NodeEntry, object?> of, ob
 
                 var grown = _chunks.Length;
                 Array.Resize(ref _chunks, (int)Math.Max(c + 1, _chunks.Length * 2L));
-                return (8L * (_chunks.Length - grown)) + Set(id, value);
+                bytes += 8L * (_chunks.Length - grown);
             }
 
-            long bytes = 0;
             if (_chunks[c] is null)
             {
                 if (value is null)
                 {
-                    return 0;
+                    return bytes;
                 }
 
-                _chunks[c] = new object?[ChunkSize];
+                _chunks[c] = new T?[ChunkSize];
                 _copied.Add(c);
-                bytes += (8L * ChunkSize) + 24;
+                bytes += ChunkBytes;
             }
             else if (_copied.Add(c))
             {
-                _chunks[c] = (object?[])_chunks[c]!.Clone();
+                _chunks[c] = (T?[])_chunks[c]!.Clone();
             }
 
             _chunks[c]![id & (ChunkSize - 1)] = value;
             return bytes;
         }
 
-        public PropertyColumn ToColumn() => new(from.Key, from.Of, _chunks);
+        /// <summary>The array with the changes (the builder is not used afterwards).</summary>
+        public ChunkedArray<T> ToArray() => new(_chunks);
     }
 }

@@ -137,7 +137,7 @@ public sealed class GraphCopyTests
             // Property and degree columns made by counts and kept by writes equal columns made now.
             foreach (var column in maintained.Columns)
             {
-                var fresh = PropertyColumn.Build(column.Key, column.Of, rebuilt.Chunks);
+                var fresh = PropertyColumn.Build(column.Key, column.Of, rebuilt.Nodes);
                 for (long id = 0; id < 64 * 1024; id++)
                 {
                     Assert.Equal(fresh.Get(id), column.Get(id));
@@ -152,20 +152,12 @@ public sealed class GraphCopyTests
     internal static string Describe(GraphCopy.Snapshot snapshot)
     {
         var lines = new List<string> { $"{snapshot.NodeCount} nodes, {snapshot.RelationshipCount} relationships" };
-        foreach (var chunk in snapshot.Chunks)
+        foreach (var entry in snapshot.Nodes.Values)
         {
-            foreach (var entry in chunk ?? [])
-            {
-                if (entry is null)
-                {
-                    continue;
-                }
-
-                static string Props(KeyValuePair<string, object?>[]? props) =>
-                    string.Join(",", (props ?? []).Select(p => p.Key + "=" + (p.Value is List<object?> l ? "[" + string.Join(",", l) + "]" : p.Value)));
-                static string Edges(Edge[] edges) => string.Join(" ", edges.Select(e => $"{e.Type.Name}:{e.Other}:{e.Rid}{{{Props(e.Properties)}}}"));
-                lines.Add($"{entry.Id} [{string.Join(",", entry.Labels)}] {{{Props(entry.Properties)}}} out {Edges(entry.Outgoing)} in {Edges(entry.Incoming)}");
-            }
+            static string Props(KeyValuePair<string, object?>[]? props) =>
+                string.Join(",", (props ?? []).Select(p => p.Key + "=" + (p.Value is List<object?> l ? "[" + string.Join(",", l) + "]" : p.Value)));
+            static string Edges(Edge[] edges) => string.Join(" ", edges.Select(e => $"{e.Type.Name}:{e.Other}:{e.Rid}{{{Props(e.Properties)}}}"));
+            lines.Add($"{entry.Id} [{string.Join(",", entry.Labels)}] {{{Props(entry.Properties)}}} out {Edges(entry.Outgoing)} in {Edges(entry.Incoming)}");
         }
 
         return string.Join("\n", lines);
