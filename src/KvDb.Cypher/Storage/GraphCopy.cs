@@ -361,12 +361,8 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     {
         // Property names never start with U+0001: the derived column cannot be confused with a property's.
         var key = Key("\u0001" + (outgoing ? "o" : "i") + (type ?? "\u0001"));
-        return MakeColumn(snapshot, key, entry =>
-        {
-            var edges = outgoing ? entry.Outgoing : entry.Incoming;
-            var (from, to) = NodeEntry.Range(edges, type is null ? null : FindType(type), all: type is null);
-            return to == from ? null : Small(to - from);
-        });
+        IReadOnlyList<string> types = type is null ? [] : [type];
+        return MakeColumn(snapshot, key, entry => entry.Count(outgoing, types, this) is var count and > 0 ? Small(count) : null);
     }
 
     /// <summary>
@@ -891,6 +887,28 @@ internal sealed class NodeEntry(long id, string[] labels, KeyValuePair<string, o
         }
 
         return lo;
+    }
+
+    /// <summary>How many relationships the node has in one direction of the given types (all types for none; a repeated type counts once).</summary>
+    public long Count(bool outgoing, IReadOnlyList<string> types, GraphCopy copy)
+    {
+        var edges = outgoing ? Outgoing : Incoming;
+        if (types.Count == 0)
+        {
+            return edges.Length;
+        }
+
+        long count = 0;
+        for (var t = 0; t < types.Count; t++)
+        {
+            if (GraphTransaction.IndexOf(types, types[t]) == t)
+            {
+                var (from, to) = Range(edges, copy.FindType(types[t]), all: false);
+                count += to - from;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Estimated bytes of the entry and what only it references (types and property names are shared).</summary>

@@ -530,7 +530,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         var dir = direction == Ast.RelDirection.Outgoing ? 'o' : 'i';
         if (Copy is { } copy)
         {
-            return CountCopy(copy, node, dir, types);
+            return copy.Find(node)?.Count(dir == 'o', types, graph.Copy!) ?? 0;
         }
 
         var pk = AttributeValue.FromString(GraphKeys.NodePk(node));
@@ -541,33 +541,6 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             if (type is null || IndexOf(types, type) == t) // a repeated type counts once
             {
                 count += await CountAsync(new QueryRequest(Table) { PartitionKey = pk, SortKeyCondition = GraphKeys.PrefixCondition(dir, type), CountOnly = true }).ConfigureAwait(false);
-            }
-        }
-
-        return count;
-    }
-
-    /// <summary>How many relationships of one direction and of the given types (all for none) a node has in the graph's copy.</summary>
-    internal long CountCopy(GraphCopy.Snapshot copy, long node, char dir, IReadOnlyList<string> types)
-    {
-        if (copy.Find(node) is not { } entry)
-        {
-            return 0;
-        }
-
-        var edges = dir == 'o' ? entry.Outgoing : entry.Incoming;
-        if (types.Count == 0)
-        {
-            return edges.Length;
-        }
-
-        long count = 0;
-        for (var t = 0; t < types.Count; t++)
-        {
-            if (IndexOf(types, types[t]) == t)
-            {
-                var (from, to) = NodeEntry.Range(edges, graph.Copy!.FindType(types[t]), all: false);
-                count += to - from;
             }
         }
 

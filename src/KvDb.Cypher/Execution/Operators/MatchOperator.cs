@@ -64,9 +64,11 @@ internal sealed class MatchOperator(Operator input, MatchPlan plan, Expr? where,
 /// nothing matched.
 /// <para>
 /// WHERE conditions that read only the last node (<c>WHERE c.age &gt; 60</c>) are allowed: the last hop is then
-/// expanded but not turned into rows. With the graph's in-memory copy and a condition <see cref="NodePredicate"/>
-/// compiles, each relationship costs an array read, a node lookup and the compiled test; otherwise the condition
-/// is evaluated on the row with the last node and relationship bound.
+/// expanded but not turned into rows. With the graph's in-memory copy (no grouping keys, nothing written yet by the
+/// statement, conditions <see cref="NodePredicate"/> compiles), the chain of plain hops after the pattern's start is
+/// walked in the copy's arrays and the last hop is read from a degree column, or walked in a neighbour column with
+/// the compiled test per end node; otherwise the condition is evaluated on the row with the last node and
+/// relationship bound.
 /// </para>
 /// </summary>
 internal sealed class CountMatchOperator : UnaryOperator
@@ -244,24 +246,9 @@ internal sealed class CountMatchOperator : UnaryOperator
                     }
 
                     used.Clear();
-                    foreach (var variable in _headUsedVariables)
+                    foreach (var rel in Relationships(match, _headUsedVariables))
                     {
-                        switch (match[variable])
-                        {
-                            case RelRef rel:
-                                used.Add(new UsedRel(rel.Id, rel.Start, rel.End, rel.Type));
-                                break;
-                            case IEnumerable<object?> rels:
-                                foreach (var r in rels)
-                                {
-                                    if (r is RelRef rel)
-                                    {
-                                        used.Add(new UsedRel(rel.Id, rel.Start, rel.End, rel.Type));
-                                    }
-                                }
-
-                                break;
-                        }
+                        used.Add(new UsedRel(rel.Id, rel.Start, rel.End, rel.Type));
                     }
 
                     total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled, degrees, neighbours));
@@ -280,22 +267,10 @@ internal sealed class CountMatchOperator : UnaryOperator
                 var count = _endFilters.Length > 0
                     ? await CountFilteredAsync(from.Id, match, ctx).ConfigureAwait(false)
                     : await ctx.Transaction.CountRelationshipsAsync(from.Id, _last.Direction, _last.Rel.Types).ConfigureAwait(false);
-                foreach (var variable in _endFilters.Length > 0 ? [] : _usedVariables)
+                foreach (var rel in _endFilters.Length > 0 ? [] : Relationships(match, _usedVariables))
                 {
                     // Relationships this match already uses are not matched again (relationship isomorphism).
-                    switch (match[variable])
-                    {
-                        case RelRef rel:
-                            count -= Expands(rel, from.Id) ? 1 : 0;
-                            break;
-                        case IEnumerable<object?> rels:
-                            foreach (var r in rels)
-                            {
-                                count -= r is RelRef rel && Expands(rel, from.Id) ? 1 : 0;
-                            }
-
-                            break;
-                    }
+                    count -= Expands(rel, from.Id) ? 1 : 0;
                 }
 
                 if (groups is null)
@@ -345,7 +320,7 @@ internal sealed class CountMatchOperator : UnaryOperator
     /// <summary>Paths from <paramref name="node"/> along the chain from hop <paramref name="depth"/> and then the last hop, in the copy.</summary>
     private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<long, bool?>[]? compiled, PropertyColumn? degrees, PropertyColumn? neighbours)
     {
-        if (depth == _chain.Length && neighbours is not null && compiled is not null && !ExpandsAny(used, node))
+        if (depth == _chain.Length && neighbours is not null && compiled is not null && UsedByLastHop(used, node) == 0)
         {
             long passed = 0;
             if (neighbours.Get(node) is long[] others)
@@ -361,13 +336,7 @@ internal sealed class CountMatchOperator : UnaryOperator
 
         if (depth == _chain.Length && degrees is not null)
         {
-            var count = degrees.Get(node) is long degree ? degree : 0;
-            foreach (var u in used)
-            {
-                count -= Expands(u.Start, u.End, u.Type, node) ? 1 : 0;
-            }
-
-            return count;
+            return (degrees.Get(node) is long degree ? degree : 0) - UsedByLastHop(used, node);
         }
 
         if (copy.Find(node) is not { } entry)
@@ -377,7 +346,7 @@ internal sealed class CountMatchOperator : UnaryOperator
 
         if (depth == _chain.Length)
         {
-            return CountLastHop(copy, types, entry, used, compiled);
+            return CountLastHop(types, entry, used, compiled);
         }
 
         var step = _chain[depth];
@@ -432,18 +401,16 @@ internal sealed class CountMatchOperator : UnaryOperator
         return true;
     }
 
-    /// <summary>Whether the last hop from <paramref name="node"/> could return a relationship the path already used.</summary>
-    private bool ExpandsAny(List<UsedRel> used, long node)
+    /// <summary>How many relationships the path already used the last hop from <paramref name="node"/> would return (never matched again).</summary>
+    private int UsedByLastHop(List<UsedRel> used, long node)
     {
+        var count = 0;
         foreach (var u in used)
         {
-            if (Expands(u.Start, u.End, u.Type, node))
-            {
-                return true;
-            }
+            count += Expands(u.Start, u.End, u.Type, node) ? 1 : 0;
         }
 
-        return false;
+        return count;
     }
 
     private static bool Uses(List<UsedRel> used, long rid)
@@ -460,7 +427,7 @@ internal sealed class CountMatchOperator : UnaryOperator
     }
 
     /// <summary>The last hop from <paramref name="entry"/>: counted from the ranges without conditions, else each end tested.</summary>
-    private long CountLastHop(GraphCopy.Snapshot copy, GraphCopy types, NodeEntry entry, List<UsedRel> used, Func<long, bool?>[]? compiled)
+    private long CountLastHop(GraphCopy types, NodeEntry entry, List<UsedRel> used, Func<long, bool?>[]? compiled)
     {
         if (compiled is not null || _last.Direction == RelDirection.Both)
         {
@@ -478,24 +445,7 @@ internal sealed class CountMatchOperator : UnaryOperator
             return passed;
         }
 
-        var edges = _last.Direction == RelDirection.Outgoing ? entry.Outgoing : entry.Incoming;
-        var lastTypes = _last.Rel.Types;
-        long count = 0;
-        for (var t = 0; t < Math.Max(1, lastTypes.Count); t++)
-        {
-            if (lastTypes.Count == 0 || GraphTransaction.IndexOf(lastTypes, lastTypes[t]) == t)
-            {
-                var (from, to) = NodeEntry.Range(edges, lastTypes.Count == 0 ? null : types.FindType(lastTypes[t]), all: lastTypes.Count == 0);
-                count += to - from;
-            }
-        }
-
-        foreach (var u in used)
-        {
-            count -= Expands(u.Start, u.End, u.Type, entry.Id) ? 1 : 0;
-        }
-
-        return count;
+        return entry.Count(_last.Direction == RelDirection.Outgoing, _last.Rel.Types, types) - UsedByLastHop(used, entry.Id);
     }
 
     /// <summary>The end conditions compiled against the graph copy (null without a copy or when one does not compile).</summary>
@@ -524,27 +474,36 @@ internal sealed class CountMatchOperator : UnaryOperator
     private HashSet<long>? UsedRelationships(Row match)
     {
         HashSet<long>? used = null;
-        foreach (var variable in _usedVariables)
+        foreach (var rel in Relationships(match, _usedVariables))
+        {
+            (used ??= []).Add(rel.Id);
+        }
+
+        return used;
+    }
+
+    /// <summary>The relationships bound to <paramref name="variables"/> in the match (a variable-length hop binds a list).</summary>
+    private static IEnumerable<RelRef> Relationships(Row match, string[] variables)
+    {
+        foreach (var variable in variables)
         {
             switch (match[variable])
             {
                 case RelRef rel:
-                    (used ??= []).Add(rel.Id);
+                    yield return rel;
                     break;
                 case IEnumerable<object?> rels:
                     foreach (var r in rels)
                     {
                         if (r is RelRef rel)
                         {
-                            (used ??= []).Add(rel.Id);
+                            yield return rel;
                         }
                     }
 
                     break;
             }
         }
-
-        return used;
     }
 
     /// <summary>Relationships of one direction's list that the last hop matches, not used yet, whose end passes the compiled conditions (all when none).</summary>
@@ -556,7 +515,7 @@ internal sealed class CountMatchOperator : UnaryOperator
 
         // Only a relationship the path used that this hop could return needs the ids compared (usually none: the
         // previous hop arrived through an incoming relationship, this one leaves through outgoing ones).
-        var checkIds = ExpandsAny(used, from);
+        var checkIds = UsedByLastHop(used, from) > 0;
 
         var lastTypes = _last.Rel.Types;
         long count = 0;
