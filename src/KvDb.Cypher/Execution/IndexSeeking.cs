@@ -19,7 +19,7 @@ internal static class IndexSeeking
                 {
                     var value = await Evaluator.EvalAsync(seek.Value!, row, ctx).ConfigureAwait(false);
                     return value is null or double.NaN ? []
-                        : IndexKeys.ValueKey(value) is { } key ? [IndexRange.Prefix(key + IndexKeys.Separator)]
+                        : IndexKeys.ValueKey(value) is { } key ? [IndexRange.Equal(key)]
                         : null;
                 }
 
@@ -46,7 +46,7 @@ internal static class IndexSeeking
                         keys.Add(key);
                     }
 
-                    return keys.Select(k => IndexRange.Prefix(k + IndexKeys.Separator)).ToList();
+                    return keys.Select(IndexRange.Equal).ToList();
                 }
 
             case SeekKind.Prefix:

@@ -1,10 +1,16 @@
 namespace KvDb.Cypher.Storage;
 
-/// <summary>An inclusive range of index-entry sort keys, in Core's (code point) order.</summary>
-internal readonly record struct IndexRange(string Low, string High)
+/// <summary>
+/// An inclusive range of index-entry sort keys, in Core's (code point) order; <see cref="ValueKey"/> is set when the
+/// range holds exactly the entries of one value (an equality seek the graph copy's hash map can answer).
+/// </summary>
+internal readonly record struct IndexRange(string Low, string High, string? ValueKey = null)
 {
     /// <summary>All entries whose sort key starts with <paramref name="prefix"/>.</summary>
     public static IndexRange Prefix(string prefix) => new(prefix, prefix + IndexKeys.MaxChar);
+
+    /// <summary>The entries of the value whose key is <paramref name="valueKey"/>.</summary>
+    public static IndexRange Equal(string valueKey) => Prefix(valueKey + IndexKeys.Separator) with { ValueKey = valueKey };
 }
 
 internal sealed partial class GraphTransaction
@@ -143,28 +149,19 @@ internal sealed partial class GraphTransaction
         Item.Create().Set(GraphKeys.PartitionKey, pk).Set(GraphKeys.SortKey, sk).Set("nid", node).Build();
 
     /// <summary>
-    /// The live nodes with an entry of <paramref name="index"/> in any of <paramref name="ranges"/>, in id order:
-    /// stored entries plus the statement's own changes. A candidate may no longer match (its stored entry is stale
-    /// within this statement, or two values share a key), so callers check every candidate again.
-    /// </summary>
-    /// <summary>
     /// Equality seeks answered by the graph copy's in-memory index (null when a range is not one value's entries or
     /// the copy does not hold the index): the nodes, in id order, as the Core seek would find them.
     /// </summary>
     private List<long>? SeekCopy(GraphCopy.Snapshot copy, PropertyIndex index, IReadOnlyList<IndexRange> ranges)
     {
-        List<long>? result = null;
+        var result = new List<long>();
         foreach (var range in ranges)
         {
-            var low = range.Low;
-            if (low.Length == 0 || low[^1] != IndexKeys.Separator || range.High.Length != low.Length + IndexKeys.MaxChar.Length ||
-                !range.High.StartsWith(low, StringComparison.Ordinal) || !range.High.EndsWith(IndexKeys.MaxChar, StringComparison.Ordinal) ||
-                copy.Seek(index.Id, low[..^1]) is not { } ids)
+            if (range.ValueKey is not { } key || copy.Seek(index.Id, key) is not { } ids)
             {
                 return null;
             }
 
-            result ??= [];
             foreach (var id in ids)
             {
                 if (copy.Find(id) is not null)
@@ -174,7 +171,6 @@ internal sealed partial class GraphTransaction
             }
         }
 
-        result ??= [];
         if (ranges.Count > 1)
         {
             result = [.. result.Distinct()];
@@ -184,14 +180,20 @@ internal sealed partial class GraphTransaction
         return result;
     }
 
+    /// <summary>
+    /// The live nodes with an entry of <paramref name="index"/> in any of <paramref name="ranges"/>, in id order:
+    /// stored entries plus the statement's own changes. A candidate may no longer match (its stored entry is stale
+    /// within this statement, or two values share a key), so callers check every candidate again.
+    /// </summary>
     public async ValueTask<List<long>> IndexSeekAsync(PropertyIndex index, IReadOnlyList<IndexRange> ranges)
     {
-        var ids = new HashSet<long>();
-        var comparer = IndexKeys.CodePointComparer.Instance;
         if (!HasWritten && Copy is { } copy && SeekCopy(copy, index, ranges) is { } found)
         {
             return found;
         }
+
+        var ids = new HashSet<long>();
+        var comparer = IndexKeys.CodePointComparer.Instance;
 
         foreach (var range in ranges)
         {

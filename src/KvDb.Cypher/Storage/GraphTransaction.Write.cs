@@ -388,8 +388,8 @@ internal sealed partial class GraphTransaction
         }
 
         // The copy is valid only at the change count it was made at: a failed or foreign write leaves it stale, and
-        // statements then read the store until a read rebuilds it.
-        // Until the changes are applied to it, readers keep using the copy as it was before this statement.
+        // statements then read the store until a read rebuilds it. Until this statement's changes are applied to it,
+        // readers keep using the copy as it was before the statement.
         var before = copy?.TableChangeCount;
         if (before is { } started)
         {
