@@ -31,6 +31,17 @@ public sealed class CypherGraph
         CypherEngine.ExecuteAsync(Store, text, parameters, cancellationToken);
 
     /// <summary>
+    /// Parses and checks a statement once, for running many times with different parameters (see
+    /// <see cref="PreparedCypher"/>). Syntax and semantic errors are reported here, not when it runs.
+    /// </summary>
+    /// <exception cref="CypherException">The statement is invalid.</exception>
+    public PreparedCypher Prepare(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return new PreparedCypher(this, CypherEngine.Parse(text, hashDbMerge: false));
+    }
+
+    /// <summary>
     /// Runs a statement with hash-db's MERGE semantics: a MERGE of a chain whose nodes all have a <c>name</c>
     /// finds or creates each node by that name alone (labels and other properties are set only on creation),
     /// then finds or creates the relationships. Everything else is standard Cypher.

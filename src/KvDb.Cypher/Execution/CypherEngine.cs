@@ -7,22 +7,46 @@ using KvDb.Cypher.Storage;
 
 namespace KvDb.Cypher.Execution;
 
+/// <summary>A statement parsed and bound once: a schema command or a bound statement, and whether it writes.</summary>
+internal sealed class ParsedStatement(string text, bool hashDbMerge, SchemaCommand? command, CypherStatement? statement)
+{
+    public string Text { get; } = text;
+
+    public bool HashDbMerge { get; } = hashDbMerge;
+
+    public SchemaCommand? Command { get; } = command;
+
+    public CypherStatement? Statement { get; } = statement;
+
+    /// <summary>Whether a clause writes (the statement then holds the graph's write lock and commits).</summary>
+    public bool Writes { get; } = statement is not null &&
+                                  statement.Queries.Any(q => q.Clauses.Any(c => c is CreateClause or MergeClause or SetClause or RemoveClause or DeleteClause));
+}
+
 /// <summary>Parse, bind, plan, run and commit one statement.</summary>
 internal static class CypherEngine
 {
-    public static async ValueTask<CypherResult> ExecuteAsync(GraphStore graph, string text, object? parameters, CancellationToken cancellationToken, bool hashDbMerge = false)
+    public static ValueTask<CypherResult> ExecuteAsync(GraphStore graph, string text, object? parameters, CancellationToken cancellationToken, bool hashDbMerge = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (CypherParser.ParseSchemaCommand(text) is { } command)
+        return ExecuteAsync(graph, Parse(text, hashDbMerge), parameters, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a parsed statement. A <paramref name="prepared"/> statement keeps its own plan; otherwise plans of
+    /// read-only statements are cached by text in the graph.
+    /// </summary>
+    public static async ValueTask<CypherResult> ExecuteAsync(GraphStore graph, ParsedStatement parsed, object? parameters, PreparedCypher? prepared, CancellationToken cancellationToken)
+    {
+        if (parsed.Command is { } command)
         {
             return await SchemaExecutor.ExecuteAsync(graph, command, cancellationToken).ConfigureAwait(false);
         }
 
-        var statement = ParseAndBind(text, hashDbMerge);
-
+        var statement = parsed.Statement!;
         var parameterValues = ConvertParameters(parameters);
         await graph.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var writes = statement.Queries.Any(q => q.Clauses.Any(c => c is CreateClause or MergeClause or SetClause or RemoveClause or DeleteClause));
+        var writes = parsed.Writes;
         if (writes && !statement.Explain)
         {
             await graph.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -41,7 +65,7 @@ internal static class CypherEngine
             IReadOnlyList<string> columns;
             var cacheable = !writes && !statement.Explain;
             var catalog = cacheable ? await tx.CatalogAsync().ConfigureAwait(false) : null;
-            if (catalog is not null && graph.TryGetPlan(text, hashDbMerge, catalog, out var cached))
+            if (catalog is not null && graph.TryUsePlan(prepared is not null ? prepared.Plan : graph.FindPlan(parsed.Text, parsed.HashDbMerge), catalog) is { } cached)
             {
                 (root, columns) = (cached.Root, cached.Columns);
             }
@@ -52,7 +76,15 @@ internal static class CypherEngine
                 (root, columns) = await new Planner(tx, ctx).PlanAsync(statement).ConfigureAwait(false);
                 if (catalog is not null)
                 {
-                    graph.StorePlan(text, hashDbMerge, new GraphStore.CachedPlan(generation, catalog.Version, root, columns));
+                    var plan = new GraphStore.CachedPlan(generation, catalog.Version, root, columns);
+                    if (prepared is not null)
+                    {
+                        prepared.Plan = plan;
+                    }
+                    else
+                    {
+                        graph.StorePlan(parsed.Text, parsed.HashDbMerge, plan);
+                    }
                 }
             }
 
@@ -62,21 +94,30 @@ internal static class CypherEngine
                 return new CypherResult(columns, [], tx.Statistics, root.Explain() + reads);
             }
 
+            // A read answered from the graph copy runs synchronously; anything else streams through the operators.
             var rows = new List<Row>();
-            await foreach (var row in root.RunAsync(ctx).WithCancellation(cancellationToken).ConfigureAwait(false))
+            if (writes || !root.TryRun(ctx, rows))
             {
-                rows.Add(row);
+                await foreach (var row in root.RunAsync(ctx).WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(row);
+                }
             }
 
-            await tx.CommitAsync().ConfigureAwait(false);
+            if (writes)
+            {
+                await tx.CommitAsync().ConfigureAwait(false);
+            }
+
             var output = new List<IReadOnlyList<object?>>(rows.Count);
-            var converter = new ResultConverter(tx);
+            ResultConverter? converter = null;
             foreach (var row in rows)
             {
                 var values = new object?[columns.Count];
                 for (var i = 0; i < values.Length; i++)
                 {
-                    values[i] = await converter.ConvertAsync(row[columns[i]]).ConfigureAwait(false);
+                    var value = row[columns[i]];
+                    values[i] = ResultConverter.Converts(value) ? await (converter ??= new ResultConverter(tx)).ConvertAsync(value).ConfigureAwait(false) : value;
                 }
 
                 output.Add(values);
@@ -97,30 +138,42 @@ internal static class CypherEngine
     /// Statements parsed and bound, by text: the syntax tree is immutable and depends on nothing but the text, so a
     /// repeated statement skips the lexer, parser and binder. Bounded; cleared when full.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Text, bool HashDb), CypherStatement> s_statements = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Text, bool HashDb), ParsedStatement> s_statements = new();
 
     private const int StatementCacheSize = 1024;
 
-    private static CypherStatement ParseAndBind(string text, bool hashDbMerge)
+    /// <summary>The statement parsed and bound (from the cache when it was seen before).</summary>
+    /// <exception cref="CypherException">The text is not a valid statement.</exception>
+    public static ParsedStatement Parse(string text, bool hashDbMerge)
     {
         if (s_statements.TryGetValue((text, hashDbMerge), out var cached))
         {
             return cached;
         }
 
-        var statement = CypherParser.Parse(text);
-        if (hashDbMerge)
+        ParsedStatement parsed;
+        if (CypherParser.ParseSchemaCommand(text) is { } command)
         {
-            statement = HashDbCompatibility.Rewrite(statement);
+            parsed = new ParsedStatement(text, hashDbMerge, command, null);
         }
+        else
+        {
+            var statement = CypherParser.Parse(text);
+            if (hashDbMerge)
+            {
+                statement = HashDbCompatibility.Rewrite(statement);
+            }
 
-        try
-        {
-            Binding.Binder.Bind(statement);
-        }
-        catch (CypherException ex) when (ex.Subject is not null)
-        {
-            throw ErrorMessages.Locate(ex, text);
+            try
+            {
+                Binding.Binder.Bind(statement);
+            }
+            catch (CypherException ex) when (ex.Subject is not null)
+            {
+                throw ErrorMessages.Locate(ex, text);
+            }
+
+            parsed = new ParsedStatement(text, hashDbMerge, null, statement);
         }
 
         if (text.Length <= 16_384)
@@ -130,10 +183,10 @@ internal static class CypherEngine
                 s_statements.Clear();
             }
 
-            s_statements[(text, hashDbMerge)] = statement;
+            s_statements[(text, hashDbMerge)] = parsed;
         }
 
-        return statement;
+        return parsed;
     }
 
     /// <summary>Parameters from a dictionary or the public properties of an object (e.g. an anonymous type).</summary>
@@ -217,6 +270,9 @@ internal static class CypherEngine
     /// <summary>Turns runtime values into the public result types, reading final node and relationship state.</summary>
     private sealed class ResultConverter(GraphTransaction tx)
     {
+        /// <summary>Whether a value is or may hold a node, relationship or path (anything else is returned as it is).</summary>
+        public static bool Converts(object? value) => value is NodeRef or RelRef or PathValue or IReadOnlyDictionary<string, object?> or IReadOnlyList<object?>;
+
         public async ValueTask<object?> ConvertAsync(object? value)
         {
             switch (value)

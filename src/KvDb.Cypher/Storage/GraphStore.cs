@@ -91,15 +91,19 @@ internal sealed class GraphStore
 
     private long _planCacheHits;
 
-    public bool TryGetPlan(string text, bool hashDb, IndexCatalog catalog, out CachedPlan plan)
+    /// <summary>The plan stored for a statement's text, current or not (see <see cref="TryUsePlan"/>).</summary>
+    public CachedPlan? FindPlan(string text, bool hashDb) => _plans.TryGetValue((text, hashDb), out var plan) ? plan : null;
+
+    /// <summary>The plan when it is still current: planned at this generation against this catalog version.</summary>
+    public CachedPlan? TryUsePlan(CachedPlan? plan, IndexCatalog catalog)
     {
-        if (_plans.TryGetValue((text, hashDb), out plan!) && plan.Generation == Generation && plan.CatalogVersion == catalog.Version)
+        if (plan is not null && plan.Generation == Generation && plan.CatalogVersion == catalog.Version)
         {
             Interlocked.Increment(ref _planCacheHits);
-            return true;
+            return plan;
         }
 
-        return false;
+        return null;
     }
 
     public void StorePlan(string text, bool hashDb, CachedPlan plan)

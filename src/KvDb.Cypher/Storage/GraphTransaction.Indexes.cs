@@ -18,10 +18,14 @@ internal sealed partial class GraphTransaction
     private IndexCatalog? _catalog;
 
     // Nodes changed by this statement: their index keys as stored and as they are now (one slot per catalog index).
-    private readonly Dictionary<long, IndexedNode> _indexed = [];
+    private Dictionary<long, IndexedNode>? _indexedMade;
+
+    private Dictionary<long, IndexedNode> IndexedNodes => _indexedMade ??= [];
 
     // Per index id: the current entry keys of the nodes this statement changed, so seeks see the statement's writes.
-    private readonly Dictionary<long, SortedSet<string>> _overlay = [];
+    private Dictionary<long, SortedSet<string>>? _overlayMade;
+
+    private Dictionary<long, SortedSet<string>> IndexOverlay => _overlayMade ??= [];
 
     private sealed class IndexedNode(string?[] stored)
     {
@@ -68,7 +72,7 @@ internal sealed partial class GraphTransaction
             return;
         }
 
-        if (!_indexed.TryGetValue(state.Id, out var entry))
+        if (!IndexedNodes.TryGetValue(state.Id, out var entry))
         {
             var stored = new string?[indexes.Count];
             if (!state.Created)
@@ -79,7 +83,7 @@ internal sealed partial class GraphTransaction
                 }
             }
 
-            _indexed[state.Id] = entry = new IndexedNode(stored);
+            IndexedNodes[state.Id] = entry = new IndexedNode(stored);
         }
 
         for (var i = 0; i < indexes.Count; i++)
@@ -90,9 +94,9 @@ internal sealed partial class GraphTransaction
                 continue;
             }
 
-            if (!_overlay.TryGetValue(indexes[i].Id, out var overlay))
+            if (!IndexOverlay.TryGetValue(indexes[i].Id, out var overlay))
             {
-                _overlay[indexes[i].Id] = overlay = new SortedSet<string>(IndexKeys.CodePointComparer.Instance);
+                IndexOverlay[indexes[i].Id] = overlay = new SortedSet<string>(IndexKeys.CodePointComparer.Instance);
             }
 
             if (entry.Current[i] is { } old)
@@ -122,7 +126,7 @@ internal sealed partial class GraphTransaction
             return;
         }
 
-        foreach (var (node, entry) in _indexed)
+        foreach (var (node, entry) in IndexedNodes)
         {
             for (var i = 0; i < entry.Stored.Length; i++)
             {
@@ -220,7 +224,7 @@ internal sealed partial class GraphTransaction
             }
             while (start is not null);
 
-            if (_overlay.TryGetValue(index.Id, out var overlay))
+            if (IndexOverlay.TryGetValue(index.Id, out var overlay))
             {
                 foreach (var key in overlay.GetViewBetween(range.Low, range.High))
                 {

@@ -56,7 +56,7 @@ internal sealed partial class GraphTransaction
 
         var distinctLabels = labels.Distinct().ToList();
         var state = new NodeState { Id = id, Labels = distinctLabels, StoredLabels = [], Properties = properties, Created = true, Dirty = true };
-        _nodes[id] = state;
+        NodeCache[id] = state;
         _nodesCreated++;
         _labelsAdded += distinctLabels.Count;
         CheckWriteCount();
@@ -83,7 +83,7 @@ internal sealed partial class GraphTransaction
 
         var rel = new RelRef(id, type, start, end);
         var state = new RelState { Ref = rel, Properties = properties, Created = true, Dirty = true };
-        _rels[id] = state;
+        RelCache[id] = state;
         AddCreated(start, state);
         if (end != start)
         {
@@ -114,9 +114,9 @@ internal sealed partial class GraphTransaction
 
     private void AddCreated(long node, RelState state)
     {
-        if (!_createdByNode.TryGetValue(node, out var list))
+        if (!CreatedByNode.TryGetValue(node, out var list))
         {
-            _createdByNode[node] = list = [];
+            CreatedByNode[node] = list = [];
         }
 
         list.Add(state);
@@ -157,7 +157,7 @@ internal sealed partial class GraphTransaction
     }
 
     private ValueTask TouchEntityAsync(object entity) =>
-        entity is NodeRef n && _nodes.TryGetValue(n.Id, out var state) && state is not null ? TouchAsync(state) : ValueTask.CompletedTask;
+        entity is NodeRef n && NodeCache.TryGetValue(n.Id, out var state) && state is not null ? TouchAsync(state) : ValueTask.CompletedTask;
 
     /// <summary><c>n = map</c> (replace all) or <c>n += map</c> (merge).</summary>
     public async ValueTask SetPropertiesAsync(object entity, IReadOnlyDictionary<string, object?> map, bool merge)
@@ -286,7 +286,7 @@ internal sealed partial class GraphTransaction
     /// </summary>
     public async ValueTask CommitAsync()
     {
-        foreach (var state in _nodes.Values)
+        foreach (var state in NodeCache.Values)
         {
             if (state is { Deleted: true, DetachChecked: false })
             {
@@ -305,7 +305,7 @@ internal sealed partial class GraphTransaction
         var copy = graph.Copy;
         var nodeChanges = copy is null ? null : new List<GraphCopy.NodeChange>();
         var relChanges = copy is null ? null : new List<GraphCopy.RelChange>();
-        foreach (var state in _nodes.Values)
+        foreach (var state in NodeCache.Values)
         {
             if (state is null || !state.Dirty || (state.Created && state.Deleted))
             {
@@ -336,7 +336,7 @@ internal sealed partial class GraphTransaction
             AddLabelChanges(writes, state, pk);
         }
 
-        foreach (var state in _rels.Values)
+        foreach (var state in RelCache.Values)
         {
             if (!state.Dirty || (state.Created && state.Deleted))
             {

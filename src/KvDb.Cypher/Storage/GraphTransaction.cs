@@ -140,9 +140,16 @@ internal sealed class RelState
 /// </summary>
 internal sealed partial class GraphTransaction(GraphStore graph, CancellationToken cancellationToken)
 {
-    private readonly Dictionary<long, NodeState?> _nodes = [];
-    private readonly Dictionary<long, RelState> _rels = [];
-    private readonly Dictionary<long, List<RelState>> _createdByNode = [];
+    // Made on first use: a read answered from the graph copy touches none of them.
+    private Dictionary<long, NodeState?>? _nodesMade;
+    private Dictionary<long, RelState>? _relsMade;
+    private Dictionary<long, List<RelState>>? _createdByNodeMade;
+
+    private Dictionary<long, NodeState?> NodeCache => _nodesMade ??= [];
+
+    private Dictionary<long, RelState> RelCache => _relsMade ??= [];
+
+    private Dictionary<long, List<RelState>> CreatedByNode => _createdByNodeMade ??= [];
     private long _nextNode = -1;
     private long _nextRel = -1;
     private bool _countersDirty;
@@ -158,7 +165,9 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
 
     public CancellationToken CancellationToken => cancellationToken;
 
-    public CypherStatistics Statistics => new(_nodesCreated, _nodesDeleted, _relsCreated, _relsDeleted, _propertiesSet, _labelsAdded, _labelsRemoved);
+    public CypherStatistics Statistics => HasWritten ? new(_nodesCreated, _nodesDeleted, _relsCreated, _relsDeleted, _propertiesSet, _labelsAdded, _labelsRemoved) : s_noChanges;
+
+    private static readonly CypherStatistics s_noChanges = new(0, 0, 0, 0, 0, 0, 0);
 
     private IKvStore Store => graph.Store;
 
@@ -174,19 +183,19 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     /// <summary>The node's state even when deleted in this statement (deleted nodes still answer id()).</summary>
     public async ValueTask<NodeState?> LoadNodeAsync(long id)
     {
-        if (_nodes.TryGetValue(id, out var cached))
+        if (NodeCache.TryGetValue(id, out var cached))
         {
             return cached;
         }
 
         if (Copy is { } copy)
         {
-            return _nodes[id] = FromCopy(copy, id);
+            return NodeCache[id] = FromCopy(copy, id);
         }
 
         var item = await Store.GetItemAsync(new GetItemRequest(Table, GraphKeys.NodeKey(id)), cancellationToken).ConfigureAwait(false);
         var state = item is null ? null : new NodeState { Id = id, Stored = item };
-        _nodes[id] = state;
+        NodeCache[id] = state;
         return state;
     }
 
@@ -223,22 +232,22 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         {
             foreach (var id in ids)
             {
-                if (!_nodes.ContainsKey(id))
+                if (!NodeCache.ContainsKey(id))
                 {
-                    _nodes[id] = FromCopy(copy, id);
+                    NodeCache[id] = FromCopy(copy, id);
                 }
             }
 
             return;
         }
 
-        foreach (var chunk in ids.Where(id => !_nodes.ContainsKey(id)).Chunk(100))
+        foreach (var chunk in ids.Where(id => !NodeCache.ContainsKey(id)).Chunk(100))
         {
             var keys = chunk.Select(GraphKeys.NodeKey).ToList();
             var found = await Store.BatchGetItemAsync([new BatchGetTable(Table, keys)], cancellationToken).ConfigureAwait(false);
             foreach (var id in chunk)
             {
-                _nodes[id] = null;
+                NodeCache[id] = null;
             }
 
             if (found.Items.TryGetValue(Table, out var items))
@@ -246,7 +255,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                 foreach (var item in items)
                 {
                     var state = NodeFromItem(item);
-                    _nodes[state.Id] = state;
+                    NodeCache[state.Id] = state;
                 }
             }
         }
@@ -257,19 +266,19 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     /// <summary>The relationship's state for writing (cached from then on).</summary>
     public RelState GetRel(RelRef rel)
     {
-        if (_rels.TryGetValue(rel.Id, out var state))
+        if (RelCache.TryGetValue(rel.Id, out var state))
         {
             return state;
         }
 
         state = new RelState { Ref = rel, Properties = ReadProperties(rel) };
-        _rels[rel.Id] = state;
+        RelCache[rel.Id] = state;
         return state;
     }
 
     /// <summary>The relationship's current properties for reading: the statement's state if it wrote it, else decoded from the stored item or copied from the graph's copy (not cached).</summary>
     public Dictionary<string, object?> RelProperties(RelRef rel) =>
-        _rels.TryGetValue(rel.Id, out var state) ? state.Properties : ReadProperties(rel);
+        RelCache.TryGetValue(rel.Id, out var state) ? state.Properties : ReadProperties(rel);
 
     private static Dictionary<string, object?> ReadProperties(RelRef rel)
     {
@@ -311,9 +320,9 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                 if (label is null)
                 {
                     var id = item["id"].AsNumber().ToInt64();
-                    if (!_nodes.ContainsKey(id))
+                    if (!NodeCache.ContainsKey(id))
                     {
-                        _nodes[id] = NodeFromItem(item);
+                        NodeCache[id] = NodeFromItem(item);
                     }
 
                     ids.Add(id);
@@ -328,7 +337,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         }
         while (start is not null);
 
-        foreach (var (id, state) in _nodes)
+        foreach (var (id, state) in NodeCache)
         {
             if (state is { Deleted: false } && (label is null || state.CurrentLabels.Contains(label)))
             {
@@ -428,7 +437,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
                         // Everything but the properties is in the sort key: dir, type length and type, other node, rel id.
                         var (other, rid, keyType) = GraphKeys.ParseRelationshipKey(item, type is null);
                         RelRef rel;
-                        if (_rels.TryGetValue(rid, out var state))
+                        if (RelCache.TryGetValue(rid, out var state))
                         {
                             if (state.Deleted)
                             {
@@ -457,7 +466,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
             }
         }
 
-        if (_createdByNode.TryGetValue(node, out var created))
+        if (CreatedByNode.TryGetValue(node, out var created))
         {
             foreach (var state in created)
             {
@@ -492,7 +501,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
         {
             var edge = edges[i];
             RelRef rel;
-            if (_rels.TryGetValue(edge.Rid, out var state))
+            if (RelCache.TryGetValue(edge.Rid, out var state))
             {
                 if (state.Deleted)
                 {
@@ -522,7 +531,7 @@ internal sealed partial class GraphTransaction(GraphStore graph, CancellationTok
     /// </summary>
     public async ValueTask<long> CountRelationshipsAsync(long node, Ast.RelDirection direction, IReadOnlyList<string> types)
     {
-        if (direction == Ast.RelDirection.Both || _rels.Count > 0 || _createdByNode.Count > 0)
+        if (direction == Ast.RelDirection.Both || RelCache.Count > 0 || CreatedByNode.Count > 0)
         {
             return (await ExpandAsync(node, direction, types).ConfigureAwait(false)).Count;
         }

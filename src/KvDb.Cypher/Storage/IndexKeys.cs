@@ -59,7 +59,11 @@ internal static class IndexKeys
 
         var bits = (ulong)BitConverter.DoubleToInt64Bits(d);
         bits = (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
-        return "n" + bits.ToString("x16", CultureInfo.InvariantCulture);
+        return string.Create(17, bits, static (key, b) =>
+        {
+            key[0] = 'n';
+            b.TryFormat(key[1..], out _, "x16", CultureInfo.InvariantCulture);
+        });
     }
 
     /// <summary>The key of a string's first <see cref="MaxStringChars"/> code units (see the class comment).</summary>

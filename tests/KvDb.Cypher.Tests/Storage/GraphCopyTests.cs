@@ -54,6 +54,15 @@ public sealed class GraphCopyTests
         "CREATE INDEX b_k IF NOT EXISTS FOR (n:B) ON (n.k)",
         "MATCH (a {k: $x}) SET a.v = $v WITH a MATCH (a)-->()-->(c) WHERE c.v > 3 RETURN count(*)",
         "MATCH (a {k: $x}) CREATE (a)-[:R]->(b:A {k: $y}) WITH a MATCH (a)-[:R]->()-[:R]->(c) RETURN count(*)",
+
+        // Keys an index seek must tell apart: a float equal to an integer, and integers beyond 2^53 that share a key.
+        "CREATE (:A {k: 1.0 * $x, v: $v})",
+        "CREATE (:A {k: 9007199254740993, v: $v})",
+        "CREATE (:A {k: 9007199254740992, v: $v})",
+        "CREATE (:A:B {k: 'k' + $x, v: $v})",
+        "MATCH (a:A {k: 9007199254740993}), (b {k: $y}) CREATE (a)-[:R]->(b)",
+        "MATCH (a:A {k: 9007199254740992}), (b {k: $y}) CREATE (b)-[:R]->(a)",
+        "MATCH (a:A {k: 'k' + $x}), (b {k: $y}) CREATE (a)-[:R]->(b)",
     ];
 
     private static readonly string[] s_reads =
@@ -84,6 +93,34 @@ public sealed class GraphCopyTests
         "MATCH (a:A) WHERE a.v IN [$v, $y, 1.0] RETURN a.k, a.v ORDER BY a.k",
         "MATCH (b:B {k: $x})-->()-->(c) RETURN count(*)",
         "MATCH (a:A {v: $v})-[r]-(b:B {k: $y}) RETURN count(r)",
+
+        // Counts from an equality seek, counted in the copy's index and columns.
+        "MATCH (a:A {k: $x})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:S]->()-[:S]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $x})<-[:R]-()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $x})<-[:S]-()-[:S]->(c) RETURN count(c)",
+        "MATCH (a:A {k: $x})-[:R]->()<-[:R]-(c) RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:R]->()-[:R]->()-[:S]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:S]->()-[:S]->()-[:S]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:S]->()<-[:S]-()-[:S]->(c) WHERE c.v > $v RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:S]->()-[:S]->(c) WHERE c.v > $v RETURN count(*)",
+        "MATCH (a:A {k: $x})<-[:S]-()-[:S]->(c) WHERE c.v >= $v RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:R]->()-[:R]->(c) WHERE $v < c.v RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:R]->()-[:S]->(c) WHERE c.v <= $v RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:R]->()-[:R]->(c) WHERE c.v < 3 AND c:A RETURN count(*)",
+        "MATCH (a:A {k: $x})-[:R]->(c) WHERE c.k > $y RETURN count(*)",
+        "MATCH (a:A:B {k: $x})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $x, v: $v})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: 1.0 * $x})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: 9007199254740992})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: 9007199254740993})-[:R]->(c) WHERE c.v > $v RETURN count(*)",
+        "MATCH (a:A {k: 9007199254740991})<-[:R]-(c) RETURN count(*)",
+        "MATCH (a:A {k: 'k' + $x})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: 'k1'})-[:R]->(c) WHERE c.v > $v RETURN count(*)",
+        "MATCH (a:A {k: null})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a:A {k: $missing})-[:R]->()-[:R]->(c) RETURN count(*)",
+        "MATCH (a)-[:R]->()-[:R]->(c) WHERE id(a) = $x RETURN count(*)",
+        "MATCH (a:B {k: $x})-[:R]->()-[:R]->(c) WHERE c.missing > 1 RETURN count(*)",
     ];
 
     /// <summary>
@@ -104,15 +141,20 @@ public sealed class GraphCopyTests
                 stored.Cypher("CREATE INDEX a_k FOR (n:A) ON (n.k)");
             }
 
+            // Half the statements run prepared on the copied side: a prepared statement keeps its plan across runs.
+            var prepared = new Dictionary<string, PreparedCypher>();
             var log = new List<string>();
             for (var step = 0; step < 60; step++)
             {
                 var read = step > 3 && random.Next(3) == 0;
                 var text = read ? s_reads[random.Next(s_reads.Length)] : s_writes[random.Next(s_writes.Length)];
                 var parameters = new Dictionary<string, object?> { ["x"] = (long)random.Next(6), ["y"] = (long)random.Next(6), ["v"] = (long)random.Next(6) };
-                log.Add(text + " " + string.Join(",", parameters.Values));
+                var usePrepared = random.Next(2) == 0;
+                log.Add(text + " " + string.Join(",", parameters.Values) + (usePrepared ? " (prepared)" : ""));
                 var expected = Render(() => stored.Cypher(text, parameters));
-                var actual = Render(() => copied.Cypher(text, parameters));
+                var actual = Render(() => usePrepared
+                    ? (prepared.TryGetValue(text, out var statement) ? statement : prepared[text] = copied.Graph().Prepare(text)).Execute(parameters)
+                    : copied.Cypher(text, parameters));
                 if (expected != actual)
                 {
                     throw new Xunit.Sdk.XunitException($"Seed {seed}, step {step}:\n{string.Join("\n", log)}\nexpected:\n{expected}\nactual:\n{actual}");
@@ -187,6 +229,78 @@ public sealed class GraphCopyTests
         Assert.NotNull(CopyOf(db).Current);
         Assert.Equal(1L, graph.Cypher("MATCH (a:P {n: 2})-->()-->(c) RETURN count(*)").Rows[0][0]);
         Assert.Equal(1, CopyOf(db).Builds);
+    }
+
+    /// <summary>
+    /// A count from an equality seek skips checking the nodes found only where the index key proves the match: the
+    /// index's label and property alone, and a number whose key is exact. Integers beyond 2^53 share keys, and other
+    /// labels and properties are checked on every node found.
+    /// </summary>
+    [Fact]
+    public void SeekCounts_CheckWhatTheIndexKeyDoesNotProve()
+    {
+        using var db = KvDatabase.OpenInMemory();
+        var graph = db.Graph();
+        graph.Cypher("CREATE INDEX a_k FOR (n:A) ON (n.k)");
+        graph.Cypher("UNWIND range(1, 100) AS i CREATE (:A {k: -i}), (:B)"); // enough :A (and :B) nodes for the planner to seek
+        graph.Cypher("""
+            CREATE (big:A {k: 9007199254740992})-[:R]->(:N)-[:R]->(:N),
+                   (bigger:A {k: 9007199254740993})-[:R]->(m:N)-[:R]->(:N), (m)-[:R]->(:N),
+                   (five:A {k: 5, v: 1})-[:R]->(f:N)-[:R]->(:N {age: 70}),
+                   (fiveB:A:B {k: 5, v: 2})-[:R]->(g:N)-[:R]->(:N {age: 20}), (g)-[:R]->(:N {age: 80}), (g)-[:R]->(:N {age: 61}),
+                   (float:A {k: 6.0})-[:R]->(h:N)-[:R]->(:N {age: 99})
+            """);
+        var cases = new (string Query, object? Parameters, long Count)[]
+        {
+            ("MATCH (a:A {k: 9007199254740992})-[:R]->()-[:R]->(c) RETURN count(*)", null, 1),
+            ("MATCH (a:A {k: 9007199254740993})-[:R]->()-[:R]->(c) RETURN count(*)", null, 2),
+            ("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) RETURN count(*)", new { k = 9007199254740993L }, 2),
+            ("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) RETURN count(*)", new { k = 9007199254740992.0 }, 3),
+            ("MATCH (a:A {k: 5})-[:R]->()-[:R]->(c) RETURN count(*)", null, 4),
+            ("MATCH (a:A:B {k: 5})-[:R]->()-[:R]->(c) RETURN count(*)", null, 3),
+            ("MATCH (a:A {k: 5, v: 1})-[:R]->()-[:R]->(c) RETURN count(*)", null, 1),
+            ("MATCH (a:A {k: 5.0})-[:R]->()-[:R]->(c) WHERE c.age > 60 RETURN count(*)", null, 3),
+            ("MATCH (a:A:B {k: $k})-[:R]->()-[:R]->(c) WHERE c.age > 60 RETURN count(*)", new { k = 5L }, 2),
+            ("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) WHERE c.age >= 99 RETURN count(*)", new { k = 6L }, 1),
+            ("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) RETURN count(*)", new { k = (object?)null }, 0),
+            ("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) RETURN count(*)", new { k = double.NaN }, 0),
+            ("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) RETURN count(*)", new { k = "5" }, 0),
+        };
+        foreach (var (query, parameters, count) in cases)
+        {
+            Assert.Contains("NodeIndexSeek(a:A(k = ", graph.Cypher("EXPLAIN " + query).Plan);
+            Assert.Equal(count, graph.Cypher(query, parameters).Rows[0][0]);
+            Assert.Equal(count, graph.Prepare(query).Execute(parameters).Rows[0][0]);
+        }
+
+        Assert.Equal(1, CopyOf(db).Builds);
+        var missing = Assert.Throws<CypherException>(() => graph.Prepare("MATCH (a:A {k: $k})-[:R]->()-[:R]->(c) RETURN count(*)").Execute());
+        Assert.Equal(CypherErrorCode.MissingParameter, missing.Detail);
+    }
+
+    /// <summary>
+    /// The index map finds every key's nodes among many keys: number keys compare by value (two keys whose hashes
+    /// collide stay apart; 200,000 keys make a few such pairs), and a key held by one node keeps its id in place.
+    /// </summary>
+    [Fact]
+    public void ValueMap_FindsEveryKey_AmongHashCollisions()
+    {
+        var keys = Enumerable.Range(0, 200_000).Select(i => IndexKeys.ValueKey(i % 3 == 0 ? i + 0.5 : i % 3 == 1 ? (long)i : (object)("s" + i))!).ToArray();
+        var map = ValueMap.Create(keys.Select((k, i) => new KeyValuePair<string, long[]>(k, i % 10 == 0 ? [i, i + 1] : [i])));
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.Equal(i % 10 == 0 ? [i, i + 1] : [(long)i], map.Get(keys[i]));
+        }
+
+        Assert.Null(map.Get(IndexKeys.ValueKey(-1L)!));
+        var builder = map.ToBuilder();
+        builder.Set(keys[7], null);
+        builder.Set(keys[8], [1, 2, 3]);
+        var changed = builder.ToMap();
+        Assert.Null(changed.Get(keys[7]));
+        Assert.Equal([1L, 2, 3], changed.Get(keys[8])!);
+        Assert.Equal([7L], map.Get(keys[7])!);
+        Assert.Equal(keys.Length - 1, changed.Count);
     }
 
     [Fact]

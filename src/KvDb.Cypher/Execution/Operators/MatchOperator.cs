@@ -86,6 +86,10 @@ internal sealed class CountMatchOperator : UnaryOperator
     private readonly ExpandStep[] _chain;
     private readonly string[] _headUsedVariables;
 
+    // The head when it is one node found by an equality seek (a property index or id(n)) whose pattern reads only
+    // literals and parameters: a run whose input is one empty row is then counted in the copy without the matcher.
+    private readonly NodeScanStep? _seekHead;
+
     private CountMatchOperator(Operator input, MatchPlan prefix, ExpandStep last, string[] usedVariables, IReadOnlyList<(string Name, Expr Expression)> keys, IReadOnlyList<string> names, Expr[] endFilters)
         : base(input)
     {
@@ -97,7 +101,23 @@ internal sealed class CountMatchOperator : UnaryOperator
         _endFilters = endFilters;
         (_head, _chain) = SplitChain(prefix, last);
         _headUsedVariables = [.. _head.Steps.OfType<ExpandStep>().Select(e => e.RelVariable)];
+        _seekHead = _head.Steps is [NodeScanStep scan] && scan.Variable == (_chain.Length > 0 ? _chain[0].From : last.From) &&
+                    (scan.IdSeek is { } id ? IsConstant(id) : scan.IndexSeek is { Predicate: { Kind: SeekKind.Equal, Value: { } value } } && IsConstant(value)) &&
+                    scan.Node.Properties is null or MapExpr &&
+                    (scan.Node.Properties is not MapExpr map || (map.Entries.All(e => IsConstant(e.Value)) && map.Entries.Select(e => e.Key).Distinct().Count() == map.Entries.Count))
+            ? scan
+            : null;
+
+        // The copy's index holds a node under a value's key exactly when the node has the index's label and the
+        // property has that key, so a pattern that asks for no more than that label and that property equal to the
+        // seek's own value needs no check of the nodes found (when the key is exact: IsExactKey).
+        _seekProves = _seekHead is { IndexSeek: { } seek } head && head.Node.Labels.All(l => l == seek.Index.Label) &&
+                      head.Node.Properties is MapExpr { Entries: [var entry] } && entry.Key == seek.Index.Property && entry.Value == seek.Predicate.Value;
     }
+
+    private readonly bool _seekProves;
+
+    private static bool IsConstant(Expr e) => e is LiteralExpr or ParameterExpr;
 
     /// <summary>The longest run of plain hops at the end of the prefix that leads to the last hop.</summary>
     private static (MatchPlan Head, ExpandStep[] Chain) SplitChain(MatchPlan prefix, ExpandStep last)
@@ -213,29 +233,199 @@ internal sealed class CountMatchOperator : UnaryOperator
         (_keys.Count == 0 ? "" : " keys=[" + string.Join(", ", _keys.Select(k => k.Expression.ToString())) + "]") +
         " as [" + string.Join(", ", _names) + "]\n" + _prefix.Describe("").TrimEnd('\n');
 
+    public override bool TryRun(EvalContext ctx, List<Row> output)
+    {
+        if (!TryCountInCopy(ctx, out var total))
+        {
+            return false;
+        }
+
+        output.Add(Output([], total));
+        return true;
+    }
+
+    /// <summary>
+    /// Counts without the matcher or rows when the input is one empty row, the head is an equality seek
+    /// (<see cref="_seekHead"/>), nothing is grouped, the statement has not written and the copy answers the seek and
+    /// compiles the end conditions: the seek's nodes are read from the copy's index, checked against the node
+    /// pattern as <see cref="PatternMatcher.NodeMatchesAsync"/> does, and the chain counted from each. False (and
+    /// nothing counted) otherwise, and for a missing parameter, which the matcher reports.
+    /// </summary>
+    private bool TryCountInCopy(EvalContext ctx, out long total)
+    {
+        total = 0;
+        var tx = ctx.Transaction;
+        if (_seekHead is not { } scan || _keys.Count > 0 || Input is not ArgumentOperator || tx.HasWritten || tx.Copy is not { } snapshot ||
+            !TryConstant(scan.IdSeek ?? scan.IndexSeek!.Predicate.Value!, ctx, out var seekValue))
+        {
+            return false;
+        }
+
+        if (Counting(ctx) is not { } counting)
+        {
+            return false;
+        }
+
+        long[] candidates;
+        if (scan.IdSeek is not null)
+        {
+            candidates = seekValue is long id ? [id] : [];
+        }
+        else if (seekValue is null or double.NaN)
+        {
+            candidates = [];
+        }
+        else if (IndexKeys.ValueKey(seekValue) is not { } key || snapshot.Seek(scan.IndexSeek!.Index.Id, key) is not { } ids)
+        {
+            return false; // not indexable (the matcher scans the label) or an index the copy does not hold
+        }
+        else
+        {
+            candidates = ids;
+        }
+
+        KeyValuePair<string, object?>[] properties = [];
+        if (scan.Node.Properties is MapExpr map)
+        {
+            properties = new KeyValuePair<string, object?>[map.Entries.Count];
+            for (var i = 0; i < properties.Length; i++)
+            {
+                if (!TryConstant(map.Entries[i].Value, ctx, out var value))
+                {
+                    return false;
+                }
+
+                properties[i] = new(map.Entries[i].Key, value);
+            }
+        }
+
+        var used = new List<UsedRel>();
+        var proven = _seekProves && IsExactKey(seekValue);
+        foreach (var id in candidates)
+        {
+            if (proven || (snapshot.Find(id) is { } entry && Matches(scan.Node, properties, entry)))
+            {
+                total = checked(total + CountChain(counting, id, 0, used));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a number's index key is its value: equal keys then mean equal numbers (a long beyond 2^53 shares its
+    /// key with neighbours that round to the same double).
+    /// </summary>
+    private static bool IsExactKey(object? value) => value switch
+    {
+        long l => l is > -(1L << 53) and < 1L << 53,
+        double d => Math.Abs(d) < 9007199254740992.0,
+        _ => false,
+    };
+
+    /// <summary>A literal's value, or a parameter's when it is given.</summary>
+    private static bool TryConstant(Expr e, EvalContext ctx, out object? value)
+    {
+        value = e is LiteralExpr literal ? literal.Value : null;
+        return e is LiteralExpr || (e is ParameterExpr parameter && ctx.Parameters.TryGetValue(parameter.Name, out value));
+    }
+
+    /// <summary>Whether a node of the copy has the pattern's labels and properties (each present and equal).</summary>
+    private static bool Matches(NodePattern pattern, KeyValuePair<string, object?>[] properties, NodeEntry entry)
+    {
+        foreach (var label in pattern.Labels)
+        {
+            if (!entry.HasLabel(label))
+            {
+                return false;
+            }
+        }
+
+        foreach (var (key, value) in properties)
+        {
+            if (entry.Property(key) is not { } actual || CypherCompare.Equal(actual, value) != true)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What a run counts with in the graph copy: the snapshot, the compiled end conditions and the columns.</summary>
+    private sealed record CopyCounting(
+        GraphCopy.Snapshot Snapshot,
+        GraphCopy Copy,
+        Func<long, bool?>[]? Compiled,
+        PropertyColumn? Degrees,
+        PropertyColumn? Neighbours,
+        NodePredicate.ColumnComparison? Comparison,
+        PropertyColumn? ChainColumn)
+    {
+        /// <summary>Whether the last hop is read from a column: a count from degrees, or ends from neighbours with conditions.</summary>
+        public bool LastHopInColumn => Degrees is not null || (Neighbours is not null && Compiled is not null);
+    }
+
+    /// <summary>
+    /// How this run counts in the copy, or null when it cannot (grouping keys, no copy, conditions that do not
+    /// compile). An unconditioned directed last hop of one type (or all types) is counted from a degree column; a
+    /// conditioned one of one type walks a neighbour column; the chain's last hop, when directed and of one type,
+    /// is read from its neighbour column.
+    /// </summary>
+    private CopyCounting? Counting(EvalContext ctx)
+    {
+        if (_keys.Count > 0 || ctx.Transaction.Copy is not { } snapshot || ctx.Transaction.Graph.Copy is not { } copy)
+        {
+            return null;
+        }
+
+        var compiled = _endFilters.Length > 0 ? Compile(ctx) : null;
+        if (_endFilters.Length > 0 && compiled is null)
+        {
+            return null;
+        }
+
+        PropertyColumn? degrees = null, neighbours = null, chain = null;
+        if (_last.Direction != RelDirection.Both)
+        {
+            var outgoing = _last.Direction == RelDirection.Outgoing;
+            var types = _last.Rel.Types;
+            if (compiled is null && types.Distinct().Count() <= 1)
+            {
+                degrees = copy.DegreeColumn(snapshot, outgoing, types.Count == 0 ? null : types[0]);
+            }
+            else if (compiled is not null && types.Distinct().Count() == 1)
+            {
+                neighbours = copy.NeighbourColumn(snapshot, outgoing, types[0]);
+            }
+        }
+
+        if (_chain.Length > 0 && _chain[^1] is { Direction: not RelDirection.Both, Rel.Types: [var chainType] } step)
+        {
+            chain = copy.NeighbourColumn(snapshot, step.Direction == RelDirection.Outgoing, chainType);
+        }
+
+        return new CopyCounting(snapshot, copy, compiled, degrees, neighbours, neighbours is null ? null : Comparison(ctx), chain);
+    }
+
     public override async IAsyncEnumerable<Row> RunAsync(EvalContext ctx)
     {
+        if (TryCountInCopy(ctx, out var counted))
+        {
+            yield return Output([], counted);
+            yield break;
+        }
+
         long total = 0;
         var groups = _keys.Count == 0 ? null : new Dictionary<object?[], long>(CypherCompare.RowEquivalence.Instance);
         var order = new List<object?[]>();
-        var compiled = _endFilters.Length > 0 ? Compile(ctx) : null;
-        var copyCountable = _keys.Count == 0 && ctx.Transaction.Copy is not null && (_endFilters.Length == 0 || compiled is not null);
-        var types = ctx.Transaction.Graph.Copy;
+        var counting = Counting(ctx);
         var chainFrom = _chain.Length > 0 ? _chain[0].From : _last.From;
         var used = new List<UsedRel>();
-
-        // An unconditioned directed last hop of one type (or all types) is counted from a degree column; a conditioned
-        // one of one type walks a neighbour column.
-        var degrees = copyCountable && compiled is null && _last.Direction != RelDirection.Both && _last.Rel.Types.Distinct().Count() <= 1
-            ? types!.DegreeColumn(ctx.Transaction.Copy!, _last.Direction == RelDirection.Outgoing, _last.Rel.Types.Count == 0 ? null : _last.Rel.Types[0])
-            : null;
-        var neighbours = copyCountable && compiled is not null && _last.Direction != RelDirection.Both && _last.Rel.Types.Distinct().Count() == 1
-            ? types!.NeighbourColumn(ctx.Transaction.Copy!, _last.Direction == RelDirection.Outgoing, _last.Rel.Types[0])
-            : null;
         await foreach (var row in Input.RunAsync(ctx).ConfigureAwait(false))
         {
             // The input may have written (e.g. a DELETE before a WITH): then the copy no longer shows what this statement sees.
-            if (copyCountable && !ctx.Transaction.HasWritten && ctx.Transaction.Copy is { } snapshot)
+            if (counting is not null && !ctx.Transaction.HasWritten)
             {
                 // Counted in the graph copy: the head through the matcher, the chain and the last hop in arrays.
                 await foreach (var match in PatternMatcher.MatchAsync(_head, row, ctx, copyRows: false).ConfigureAwait(false))
@@ -251,7 +441,7 @@ internal sealed class CountMatchOperator : UnaryOperator
                         used.Add(new UsedRel(rel.Id, rel.Start, rel.End, rel.Type));
                     }
 
-                    total = checked(total + CountChain(snapshot, types!, start.Id, 0, used, compiled, degrees, neighbours));
+                    total = checked(total + CountChain(counting, start.Id, 0, used));
                 }
 
                 continue;
@@ -318,39 +508,38 @@ internal sealed class CountMatchOperator : UnaryOperator
     private readonly record struct UsedRel(long Rid, long Start, long End, string Type);
 
     /// <summary>Paths from <paramref name="node"/> along the chain from hop <paramref name="depth"/> and then the last hop, in the copy.</summary>
-    private long CountChain(GraphCopy.Snapshot copy, GraphCopy types, long node, int depth, List<UsedRel> used, Func<long, bool?>[]? compiled, PropertyColumn? degrees, PropertyColumn? neighbours)
+    private long CountChain(CopyCounting counting, long node, int depth, List<UsedRel> used)
     {
-        if (depth == _chain.Length && neighbours is not null && compiled is not null && UsedByLastHop(used, node) == 0)
+        if (depth == _chain.Length && counting is { Neighbours: { } neighbours, Compiled: { } compiled } && UsedByLastHop(used, node) == 0)
         {
-            long passed = 0;
-            if (neighbours.Get(node) is long[] others)
-            {
-                foreach (var other in others)
-                {
-                    passed += Passes(compiled, other) ? 1 : 0;
-                }
-            }
-
-            return passed;
+            return CountPassing(neighbours.Get(node) as long[], compiled, counting.Comparison);
         }
 
-        if (depth == _chain.Length && degrees is not null)
+        if (depth == _chain.Length && counting.Degrees is { } degrees)
         {
             return (degrees.Get(node) is long degree ? degree : 0) - UsedByLastHop(used, node);
         }
 
-        if (copy.Find(node) is not { } entry)
+        if (depth == _chain.Length - 1 && used.Count == 0 && counting is { ChainColumn: { } chainColumn, LastHopInColumn: true } &&
+            CountFromColumns(counting, chainColumn, node) is { } counted)
+        {
+            return counted;
+        }
+
+        if (counting.Snapshot.Find(node) is not { } entry)
         {
             return 0;
         }
 
         if (depth == _chain.Length)
         {
-            return CountLastHop(types, entry, used, compiled);
+            return CountLastHop(counting.Copy, entry, used, counting.Compiled);
         }
 
         var step = _chain[depth];
         long total = 0;
+        Span<long> batch = stackalloc long[PropertyColumn.Batch.Size];
+        var pending = 0;
         for (var pass = 0; pass < 2; pass++)
         {
             var outgoing = pass == 0;
@@ -368,7 +557,13 @@ internal sealed class CountMatchOperator : UnaryOperator
                     continue;
                 }
 
-                var (from, to) = NodeEntry.Range(edges, stepTypes.Count == 0 ? null : types.FindType(stepTypes[t]), all: stepTypes.Count == 0);
+                var (from, to) = NodeEntry.Range(edges, stepTypes.Count == 0 ? null : counting.Copy.FindType(stepTypes[t]), all: stepTypes.Count == 0);
+
+                // Before the last hop, with its count in a column: each node reached is counted here, without a call
+                // per relationship (the same arithmetic as the call: the column's count less the path's relationships
+                // the last hop would return again, this one included).
+                var lastLevel = depth == _chain.Length - 1 && counting.LastHopInColumn;
+                var lastReturnsType = stepTypes.Count > 0 && LastHasType(stepTypes[t]);
                 for (var i = from; i < to; i++)
                 {
                     var edge = edges[i];
@@ -377,15 +572,156 @@ internal sealed class CountMatchOperator : UnaryOperator
                         continue; // an undirected self-loop counts once; a relationship is matched once per path
                     }
 
+                    if (lastLevel)
+                    {
+                        var other = edge.Other;
+                        var again = (used.Count == 0 ? 0 : UsedByLastHop(used, other)) +
+                                    ((stepTypes.Count > 0 ? lastReturnsType : LastHasType(edge.Type.Name)) && ExpandsFrom(outgoing ? node : other, outgoing ? other : node, other) ? 1 : 0);
+                        if (counting.Degrees is not null || again == 0)
+                        {
+                            // Counted in batches (Flush): the column reads of a batch overlap.
+                            total = checked(total - again);
+                            batch[pending++] = other;
+                            if (pending == batch.Length)
+                            {
+                                total = checked(total + Flush(counting, batch));
+                                pending = 0;
+                            }
+
+                            continue;
+                        }
+                    }
+
                     used.Add(new UsedRel(edge.Rid, outgoing ? node : edge.Other, outgoing ? edge.Other : node, edge.Type.Name));
-                    total = checked(total + CountChain(copy, types, edge.Other, depth + 1, used, compiled, degrees, neighbours));
+                    total = checked(total + CountChain(counting, edge.Other, depth + 1, used));
                     used.RemoveAt(used.Count - 1);
                 }
             }
         }
 
+        return checked(total + Flush(counting, batch[..pending]));
+    }
+
+    /// <summary>
+    /// The chain's last hop from <paramref name="node"/> read from its neighbour column (no path relationship to
+    /// avoid: the path so far uses none) and the last hop from each node reached read from its column; null when a
+    /// filtered last hop would return the relationship just taken (a self-loop), which needs the relationships.
+    /// </summary>
+    private long? CountFromColumns(CopyCounting counting, PropertyColumn chainColumn, long node)
+    {
+        if (chainColumn.Get(node) is not long[] others)
+        {
+            return 0;
+        }
+
+        // The relationships the last hop would return again: the one just taken, seen from the node it reached.
+        var step = _chain[^1];
+        var outgoing = step.Direction == RelDirection.Outgoing;
+        long again = 0;
+        if (LastHasType(step.Rel.Types[0]))
+        {
+            foreach (var other in others)
+            {
+                again += ExpandsFrom(outgoing ? node : other, outgoing ? other : node, other) ? 1 : 0;
+            }
+        }
+
+        if (counting.Degrees is not null)
+        {
+            return checked(counting.Degrees.Sum(others) - again);
+        }
+
+        if (again > 0)
+        {
+            return null;
+        }
+
+        long total = 0;
+        for (var start = 0; start < others.Length; start += PropertyColumn.Batch.Size)
+        {
+            total = checked(total + Flush(counting, others.AsSpan(start, Math.Min(others.Length - start, PropertyColumn.Batch.Size))));
+        }
+
         return total;
     }
+
+    /// <summary>
+    /// The last hop from each of <paramref name="nodes"/> (reached through relationships it will not return again):
+    /// the sum of their counts in the degree column, or the ends in the neighbour column that pass the conditions.
+    /// </summary>
+    private static long Flush(CopyCounting counting, ReadOnlySpan<long> nodes)
+    {
+        if (nodes.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (counting.Degrees is { } degrees)
+        {
+            return degrees.Sum(nodes);
+        }
+
+        var lists = default(PropertyColumn.Batch);
+        Span<object?> others = lists;
+        counting.Neighbours!.Gather(nodes, others);
+        long total = 0;
+        foreach (var list in others[..nodes.Length])
+        {
+            total = checked(total + CountPassing(list as long[], counting.Compiled!, counting.Comparison));
+        }
+
+        return total;
+    }
+
+    /// <summary>How many of <paramref name="others"/> pass the end conditions (the typed loop when they are one comparison).</summary>
+    private static long CountPassing(long[]? others, Func<long, bool?>[] compiled, NodePredicate.ColumnComparison? comparison)
+    {
+        if (others is null)
+        {
+            return 0;
+        }
+
+        if (comparison is not null)
+        {
+            return comparison.Count(others);
+        }
+
+        long passed = 0;
+        foreach (var other in others)
+        {
+            passed += Passes(compiled, other) ? 1 : 0;
+        }
+
+        return passed;
+    }
+
+    /// <summary>Whether the last hop matches relationships of <paramref name="type"/>.</summary>
+    private bool LastHasType(string type)
+    {
+        var types = _last.Rel.Types;
+        if (types.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var t in types)
+        {
+            if (t == type)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the last hop's direction, from <paramref name="from"/>, takes a relationship from <paramref name="start"/> to <paramref name="end"/>.</summary>
+    private bool ExpandsFrom(long start, long end, long from) => _last.Direction switch
+    {
+        RelDirection.Outgoing => start == from,
+        RelDirection.Incoming => end == from,
+        _ => start == from || end == from,
+    };
 
     /// <summary>Whether the end node passes every compiled condition (WHERE keeps only true).</summary>
     private static bool Passes(Func<long, bool?>[] compiled, long node)
@@ -447,6 +783,12 @@ internal sealed class CountMatchOperator : UnaryOperator
 
         return entry.Count(_last.Direction == RelDirection.Outgoing, _last.Rel.Types, types) - UsedByLastHop(used, entry.Id);
     }
+
+    /// <summary>The end condition as one typed comparison with a column (null when it is not one, see <see cref="NodePredicate.Comparison"/>).</summary>
+    private NodePredicate.ColumnComparison? Comparison(EvalContext ctx) =>
+        _endFilters.Length == 1 && ctx.Transaction.Copy is { } snapshot && ctx.Transaction.Graph.Copy is { } copy
+            ? NodePredicate.Comparison(_endFilters[0], _last.To, copy, snapshot, ctx.Parameters)
+            : null;
 
     /// <summary>The end conditions compiled against the graph copy (null without a copy or when one does not compile).</summary>
     private Func<long, bool?>[]? Compile(EvalContext ctx)
@@ -602,33 +944,5 @@ internal sealed class CountMatchOperator : UnaryOperator
     /// <summary>Whether the last hop's expansion of <paramref name="from"/> returns <paramref name="rel"/>.</summary>
     private bool Expands(RelRef rel, long from) => Expands(rel.Start, rel.End, rel.Type, from);
 
-    private bool Expands(long start, long end, string type, long from)
-    {
-        var direction = _last.Direction switch
-        {
-            RelDirection.Outgoing => start == from,
-            RelDirection.Incoming => end == from,
-            _ => start == from || end == from,
-        };
-        if (!direction)
-        {
-            return false;
-        }
-
-        var types = _last.Rel.Types;
-        if (types.Count == 0)
-        {
-            return true;
-        }
-
-        foreach (var t in types)
-        {
-            if (t == type)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool Expands(long start, long end, string type, long from) => ExpandsFrom(start, end, from) && LastHasType(type);
 }

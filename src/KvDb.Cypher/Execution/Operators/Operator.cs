@@ -21,6 +21,13 @@ internal abstract partial class Operator
 
     public abstract IAsyncEnumerable<Row> RunAsync(EvalContext ctx);
 
+    /// <summary>
+    /// Runs to the end synchronously when this operator and its inputs can (a read answered from the graph's in-memory
+    /// copy), adding the rows to <paramref name="output"/>; false, with nothing added, when they cannot, and the caller
+    /// runs <see cref="RunAsync"/>. Both give the same rows.
+    /// </summary>
+    public virtual bool TryRun(EvalContext ctx, List<Row> output) => false;
+
     /// <summary>Prints the operator tree, root first, inputs indented.</summary>
     public string Explain()
     {
@@ -55,6 +62,12 @@ internal sealed class ArgumentOperator : Operator
     {
         await Task.CompletedTask.ConfigureAwait(false);
         yield return new Row();
+    }
+
+    public override bool TryRun(EvalContext ctx, List<Row> output)
+    {
+        output.Add(new Row());
+        return true;
     }
 }
 

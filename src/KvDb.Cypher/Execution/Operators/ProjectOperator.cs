@@ -25,6 +25,50 @@ internal sealed class ProjectOperator(Operator input, IReadOnlyList<(string Name
             yield return output;
         }
     }
+
+    /// <summary>Items that are variables or literals over an input that runs synchronously.</summary>
+    public override bool TryRun(EvalContext ctx, List<Row> output)
+    {
+        foreach (var (_, expression) in items)
+        {
+            if (expression is not (VariableExpr or LiteralExpr))
+            {
+                return false;
+            }
+        }
+
+        var input = new List<Row>();
+        if (!Input.TryRun(ctx, input))
+        {
+            return false;
+        }
+
+        var projected = new List<Row>(input.Count);
+        foreach (var row in input)
+        {
+            var result = keepInput ? new Row(row) : new Row();
+            foreach (var (name, expression) in items)
+            {
+                if (expression is LiteralExpr literal)
+                {
+                    result[name] = literal.Value;
+                }
+                else if (row.TryGetValue(((VariableExpr)expression).Name, out var value))
+                {
+                    result[name] = value;
+                }
+                else
+                {
+                    return false; // the evaluator reports it
+                }
+            }
+
+            projected.Add(result);
+        }
+
+        output.AddRange(projected);
+        return true;
+    }
 }
 
 /// <summary>Keeps only the named columns.</summary>

@@ -1,0 +1,50 @@
+using KvDb.Cypher.Execution;
+using KvDb.Cypher.Storage;
+
+namespace KvDb.Cypher;
+
+/// <summary>
+/// A Cypher statement parsed and checked once by <see cref="CypherGraph.Prepare"/>, to be run many times with
+/// different parameters. It keeps its own plan while the graph's statistics and indexes stay as they were when it
+/// was planned, so a run skips the lexer, parser, binder and planner and the caches looked up by statement text.
+/// Thread-safe: runs may overlap, and each behaves exactly as <see cref="CypherGraph.CypherAsync"/> with the same
+/// text and parameters.
+/// </summary>
+public sealed class PreparedCypher
+{
+    private readonly ParsedStatement _parsed;
+    private GraphStore.CachedPlan? _plan;
+
+    internal PreparedCypher(CypherGraph graph, ParsedStatement parsed)
+    {
+        Graph = graph;
+        _parsed = parsed;
+    }
+
+    /// <summary>The graph the statement runs against.</summary>
+    public CypherGraph Graph { get; }
+
+    /// <summary>The statement's text.</summary>
+    public string Text => _parsed.Text;
+
+    /// <summary>The last plan made for a run (read-only statements only; checked for currency before each use).</summary>
+    internal GraphStore.CachedPlan? Plan
+    {
+        get => Volatile.Read(ref _plan);
+        set => Volatile.Write(ref _plan, value);
+    }
+
+    /// <summary>
+    /// Runs the statement. <paramref name="parameters"/> is a dictionary or an object whose public properties are
+    /// the parameters, as for <see cref="CypherGraph.CypherAsync"/>.
+    /// </summary>
+    /// <exception cref="CypherException">The statement failed while running (nothing it wrote is kept).</exception>
+    public ValueTask<CypherResult> ExecuteAsync(object? parameters = null, CancellationToken cancellationToken = default) =>
+        CypherEngine.ExecuteAsync(Graph.Store, _parsed, parameters, this, cancellationToken);
+
+    /// <summary>Runs the statement synchronously (see <see cref="ExecuteAsync"/>).</summary>
+    public CypherResult Execute(object? parameters = null) => ExecuteAsync(parameters).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public override string ToString() => Text;
+}
