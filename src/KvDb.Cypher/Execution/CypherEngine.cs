@@ -45,7 +45,11 @@ internal static class CypherEngine
 
         var statement = parsed.Statement!;
         var parameterValues = ConvertParameters(parameters);
-        await graph.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        if (!graph.TableEnsured)
+        {
+            await graph.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var writes = parsed.Writes;
         if (writes && !statement.Explain)
         {
@@ -54,7 +58,7 @@ internal static class CypherEngine
 
         try
         {
-            if (!writes && !statement.Explain && graph.Copy is { } copy)
+            if (!writes && !statement.Explain && graph.Copy is { Current: null } copy)
             {
                 await copy.EnsureAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -64,7 +68,7 @@ internal static class CypherEngine
             Operators.Operator root;
             IReadOnlyList<string> columns;
             var cacheable = !writes && !statement.Explain;
-            var catalog = cacheable ? await tx.CatalogAsync().ConfigureAwait(false) : null;
+            var catalog = !cacheable ? null : tx.CatalogFromCopy() ?? await tx.CatalogAsync().ConfigureAwait(false);
             if (catalog is not null && graph.TryUsePlan(prepared is not null ? prepared.Plan : graph.FindPlan(parsed.Text, parsed.HashDbMerge), catalog) is { } cached)
             {
                 (root, columns) = (cached.Root, cached.Columns);
@@ -94,13 +98,14 @@ internal static class CypherEngine
                 return new CypherResult(columns, [], tx.Statistics, root.Explain() + reads);
             }
 
-            // A read answered from the graph copy runs synchronously; anything else streams through the operators.
-            var rows = new List<Row>();
-            if (writes || !root.TryRun(ctx, rows))
+            // A read answered from the graph copy runs synchronously (its final projection straight to values);
+            // anything else streams through the operators.
+            var values = new List<object?[]>();
+            if (writes || !(root is Operators.ProjectOperator projection ? projection.TryRunValues(ctx, columns, values) : TryRunValues(root, ctx, columns, values)))
             {
                 await foreach (var row in root.RunAsync(ctx).WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
-                    rows.Add(row);
+                    values.Add([.. columns.Select(c => row[c])]);
                 }
             }
 
@@ -109,21 +114,19 @@ internal static class CypherEngine
                 await tx.CommitAsync().ConfigureAwait(false);
             }
 
-            var output = new List<IReadOnlyList<object?>>(rows.Count);
             ResultConverter? converter = null;
-            foreach (var row in rows)
+            foreach (var row in values)
             {
-                var values = new object?[columns.Count];
-                for (var i = 0; i < values.Length; i++)
+                for (var i = 0; i < row.Length; i++)
                 {
-                    var value = row[columns[i]];
-                    values[i] = ResultConverter.Converts(value) ? await (converter ??= new ResultConverter(tx)).ConvertAsync(value).ConfigureAwait(false) : value;
+                    if (ResultConverter.Converts(row[i]))
+                    {
+                        row[i] = await (converter ??= new ResultConverter(tx)).ConvertAsync(row[i]).ConfigureAwait(false);
+                    }
                 }
-
-                output.Add(values);
             }
 
-            return new CypherResult(columns, output, tx.Statistics, null);
+            return new CypherResult(columns, values, tx.Statistics, null);
         }
         finally
         {
@@ -132,6 +135,22 @@ internal static class CypherEngine
                 graph.WriteLock.Release();
             }
         }
+    }
+
+    private static bool TryRunValues(Operators.Operator root, EvalContext ctx, IReadOnlyList<string> columns, List<object?[]> values)
+    {
+        var rows = new List<Row>();
+        if (!root.TryRun(ctx, rows))
+        {
+            return false;
+        }
+
+        foreach (var row in rows)
+        {
+            values.Add([.. columns.Select(c => row[c])]);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -192,39 +211,48 @@ internal static class CypherEngine
     /// <summary>Parameters from a dictionary or the public properties of an object (e.g. an anonymous type).</summary>
     internal static IReadOnlyDictionary<string, object?> ConvertParameters(object? parameters)
     {
-        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         switch (parameters)
         {
             case null:
-                break;
+                return ParameterMap.Empty;
             case IEnumerable<KeyValuePair<string, object?>> pairs:
-                foreach (var (k, v) in pairs)
                 {
-                    result[k] = ToCypher(v, k);
-                }
-
-                break;
-            case IDictionary dictionary:
-                foreach (DictionaryEntry entry in dictionary)
-                {
-                    var key = entry.Key as string ?? throw new ArgumentException("Parameter names must be strings.", nameof(parameters));
-                    result[key] = ToCypher(entry.Value, key);
-                }
-
-                break;
-            default:
-                foreach (var property in parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
-                {
-                    if (property.GetIndexParameters().Length == 0)
+                    var result = new ParameterMap(pairs is IReadOnlyCollection<KeyValuePair<string, object?>> sized ? sized.Count : 4);
+                    foreach (var (k, v) in pairs)
                     {
-                        result[property.Name] = ToCypher(property.GetValue(parameters), property.Name);
+                        result.Set(k ?? throw new ArgumentException("Parameter names must not be null.", nameof(parameters)), ToCypher(v, k));
                     }
+
+                    return result;
                 }
 
-                break;
-        }
+            case IDictionary dictionary:
+                {
+                    var result = new ParameterMap(dictionary.Count);
+                    foreach (DictionaryEntry entry in dictionary)
+                    {
+                        var key = entry.Key as string ?? throw new ArgumentException("Parameter names must be strings.", nameof(parameters));
+                        result.Set(key, ToCypher(entry.Value, key));
+                    }
 
-        return result;
+                    return result;
+                }
+
+            default:
+                {
+                    var properties = parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance);
+                    var result = new ParameterMap(properties.Length);
+                    foreach (var property in properties)
+                    {
+                        if (property.GetIndexParameters().Length == 0)
+                        {
+                            result.Set(property.Name, ToCypher(property.GetValue(parameters), property.Name));
+                        }
+                    }
+
+                    return result;
+                }
+        }
     }
 
     private static object? ToCypher(object? value, string name) => value switch

@@ -362,9 +362,15 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     public PropertyColumn? DegreeColumn(Snapshot snapshot, bool outgoing, string? type)
     {
         // Property names never start with U+0001: the derived column cannot be confused with a property's.
-        var key = DerivedKey('\u0001', outgoing, type);
+        var key = DegreeColumnName(outgoing, type);
         return FindColumn(snapshot, key) ?? MakeColumn(snapshot, key, DegreeOf(outgoing, type));
     }
+
+    /// <summary>The name of <see cref="DegreeColumn"/>'s column (for <see cref="FindColumn"/>).</summary>
+    public string DegreeColumnName(bool outgoing, string? type) => DerivedKey('\u0001', outgoing, type);
+
+    /// <summary>The name of <see cref="NeighbourColumn"/>'s column (for <see cref="FindColumn"/>).</summary>
+    public string NeighbourColumnName(bool outgoing, string type) => DerivedKey('\u0002', outgoing, type);
 
     private Func<NodeEntry, object?> DegreeOf(bool outgoing, string? type)
     {
@@ -380,7 +386,7 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
     public PropertyColumn? NeighbourColumn(Snapshot snapshot, bool outgoing, string type)
     {
         // Nor with U+0002.
-        var key = DerivedKey('\u0002', outgoing, type);
+        var key = NeighbourColumnName(outgoing, type);
         return FindColumn(snapshot, key) ?? MakeColumn(snapshot, key, NeighboursOf(outgoing, type));
     }
 
@@ -399,7 +405,8 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
             ? key
             : _derivedKeys.GetOrAdd((kind, outgoing, type ?? "\u0001"), k => Key(k.Kind + (k.Outgoing ? "o" : "i") + k.Type));
 
-    private static PropertyColumn? FindColumn(Snapshot snapshot, string key)
+    /// <summary>The snapshot's column of that name (an interned name, compared by reference), or null.</summary>
+    public static PropertyColumn? FindColumn(Snapshot snapshot, string key)
     {
         foreach (var column in snapshot.Columns)
         {

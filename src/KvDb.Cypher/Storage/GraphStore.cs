@@ -121,6 +121,9 @@ internal sealed class GraphStore
         _plans[(text, hashDb)] = plan;
     }
 
+    /// <summary>Whether <see cref="EnsureTableAsync"/> has made sure the table exists.</summary>
+    public bool TableEnsured => _ensured;
+
     public async ValueTask EnsureTableAsync(CancellationToken cancellationToken)
     {
         if (_ensured)

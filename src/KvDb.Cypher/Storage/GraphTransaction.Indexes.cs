@@ -35,12 +35,20 @@ internal sealed partial class GraphTransaction
     }
 
     /// <summary>The index definitions as of this statement (read once; the commit checks they are still current).</summary>
-    public async ValueTask<IndexCatalog> CatalogAsync()
+    /// <summary>The index catalog as the graph copy holds it, without a read (null without a copy).</summary>
+    public IndexCatalog? CatalogFromCopy()
     {
         if (_catalog is null && Copy is { } copy)
         {
             _catalog = graph.CachedCatalog is { } known && known.Version == copy.Catalog.Version ? known : copy.Catalog;
         }
+
+        return _catalog;
+    }
+
+    public async ValueTask<IndexCatalog> CatalogAsync()
+    {
+        CatalogFromCopy();
 
         if (_catalog is null)
         {

@@ -111,11 +111,15 @@ internal sealed class CountMatchOperator : UnaryOperator
         // The copy's index holds a node under a value's key exactly when the node has the index's label and the
         // property has that key, so a pattern that asks for no more than that label and that property equal to the
         // seek's own value needs no check of the nodes found (when the key is exact: IsExactKey).
+        _lastTypeCount = last.Rel.Types.Distinct().Count();
         _seekProves = _seekHead is { IndexSeek: { } seek } head && head.Node.Labels.All(l => l == seek.Index.Label) &&
                       head.Node.Properties is MapExpr { Entries: [var entry] } && entry.Key == seek.Index.Property && entry.Value == seek.Predicate.Value;
     }
 
     private readonly bool _seekProves;
+
+    // The last hop's distinct relationship types (0 for any type).
+    private readonly int _lastTypeCount;
 
     private static bool IsConstant(Expr e) => e is LiteralExpr or ParameterExpr;
 
@@ -233,6 +237,12 @@ internal sealed class CountMatchOperator : UnaryOperator
         (_keys.Count == 0 ? "" : " keys=[" + string.Join(", ", _keys.Select(k => k.Expression.ToString())) + "]") +
         " as [" + string.Join(", ", _names) + "]\n" + _prefix.Describe("").TrimEnd('\n');
 
+    /// <summary>The names the count is output under.</summary>
+    public IReadOnlyList<string> Names => _names;
+
+    /// <summary>The count without a row, when it can be counted synchronously in the copy (see <see cref="TryCountInCopy"/>).</summary>
+    public bool TryCount(EvalContext ctx, out long total) => TryCountInCopy(ctx, out total);
+
     public override bool TryRun(EvalContext ctx, List<Row> output)
     {
         if (!TryCountInCopy(ctx, out var total))
@@ -284,8 +294,10 @@ internal sealed class CountMatchOperator : UnaryOperator
             candidates = ids;
         }
 
+        // The nodes found are checked against the pattern unless the key proves them (see _seekProves).
+        var proven = _seekProves && IsExactKey(seekValue);
         KeyValuePair<string, object?>[] properties = [];
-        if (scan.Node.Properties is MapExpr map)
+        if (!proven && scan.Node.Properties is MapExpr map)
         {
             properties = new KeyValuePair<string, object?>[map.Entries.Count];
             for (var i = 0; i < properties.Length; i++)
@@ -300,7 +312,6 @@ internal sealed class CountMatchOperator : UnaryOperator
         }
 
         var used = new List<UsedRel>();
-        var proven = _seekProves && IsExactKey(seekValue);
         foreach (var id in candidates)
         {
             if (proven || (snapshot.Find(id) is { } entry && Matches(scan.Node, properties, entry)))
@@ -385,28 +396,44 @@ internal sealed class CountMatchOperator : UnaryOperator
             return null;
         }
 
-        PropertyColumn? degrees = null, neighbours = null, chain = null;
-        if (_last.Direction != RelDirection.Both)
-        {
-            var outgoing = _last.Direction == RelDirection.Outgoing;
-            var types = _last.Rel.Types;
-            if (compiled is null && types.Distinct().Count() <= 1)
-            {
-                degrees = copy.DegreeColumn(snapshot, outgoing, types.Count == 0 ? null : types[0]);
-            }
-            else if (compiled is not null && types.Distinct().Count() == 1)
-            {
-                neighbours = copy.NeighbourColumn(snapshot, outgoing, types[0]);
-            }
-        }
-
-        if (_chain.Length > 0 && _chain[^1] is { Direction: not RelDirection.Both, Rel.Types: [var chainType] } step)
-        {
-            chain = copy.NeighbourColumn(snapshot, step.Direction == RelDirection.Outgoing, chainType);
-        }
-
+        var (degrees, neighbours, chain) = Columns(snapshot, copy, filtered: compiled is not null);
         return new CopyCounting(snapshot, copy, compiled, degrees, neighbours, neighbours is null ? null : Comparison(ctx), chain);
     }
+
+    /// <summary>The columns a run reads: found by their names (kept per copy), made when the snapshot has none yet.</summary>
+    private (PropertyColumn? Degrees, PropertyColumn? Neighbours, PropertyColumn? Chain) Columns(GraphCopy.Snapshot snapshot, GraphCopy copy, bool filtered)
+    {
+        if (_last.Direction == RelDirection.Both || (filtered ? _lastTypeCount != 1 : _lastTypeCount > 1))
+        {
+            return (null, null, null);
+        }
+
+        var names = _columnNames is { } known && ReferenceEquals(known.Copy, copy) ? known : _columnNames = new ColumnNames(copy, this);
+        var outgoing = _last.Direction == RelDirection.Outgoing;
+        var types = _last.Rel.Types;
+        var degrees = filtered ? null : GraphCopy.FindColumn(snapshot, names.Degrees) ?? copy.DegreeColumn(snapshot, outgoing, types.Count == 0 ? null : types[0]);
+        var neighbours = filtered ? GraphCopy.FindColumn(snapshot, names.Neighbours!) ?? copy.NeighbourColumn(snapshot, outgoing, types[0]) : null;
+        var chain = (degrees is not null || neighbours is not null) && names.Chain is { } chainName && _chain[^1] is var step
+            ? GraphCopy.FindColumn(snapshot, chainName) ?? copy.NeighbourColumn(snapshot, step.Direction == RelDirection.Outgoing, step.Rel.Types[0])
+            : null;
+        return (degrees, neighbours, chain);
+    }
+
+    /// <summary>The names of the columns this operator reads in one graph's copy (names, not columns: they hold no data).</summary>
+    private sealed class ColumnNames(GraphCopy copy, CountMatchOperator op)
+    {
+        public GraphCopy Copy { get; } = copy;
+
+        public string Degrees { get; } = copy.DegreeColumnName(op._last.Direction == RelDirection.Outgoing, op._last.Rel.Types.Count == 0 ? null : op._last.Rel.Types[0]);
+
+        public string? Neighbours { get; } = op._last.Rel.Types.Count == 0 ? null : copy.NeighbourColumnName(op._last.Direction == RelDirection.Outgoing, op._last.Rel.Types[0]);
+
+        public string? Chain { get; } = op._chain.Length > 0 && op._chain[^1] is { Direction: not RelDirection.Both, Rel.Types: [var type] } step
+            ? copy.NeighbourColumnName(step.Direction == RelDirection.Outgoing, type)
+            : null;
+    }
+
+    private volatile ColumnNames? _columnNames;
 
     public override async IAsyncEnumerable<Row> RunAsync(EvalContext ctx)
     {

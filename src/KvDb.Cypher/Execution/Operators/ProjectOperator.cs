@@ -26,6 +26,104 @@ internal sealed class ProjectOperator(Operator input, IReadOnlyList<(string Name
         }
     }
 
+    /// <summary>
+    /// The values of <paramref name="columns"/> (item names) for each row, when this projection ends the statement and
+    /// <see cref="TryRun"/> would succeed: the same values without the projected rows, and over a count without its
+    /// row either.
+    /// </summary>
+    public bool TryRunValues(EvalContext ctx, IReadOnlyList<string> columns, List<object?[]> output)
+    {
+        if (keepInput || ValueExpressions(columns) is not { } expressions)
+        {
+            return false;
+        }
+
+        if (Input is CountMatchOperator count)
+        {
+            foreach (var expression in expressions)
+            {
+                if (expression is VariableExpr variable && !count.Names.Contains(variable.Name))
+                {
+                    return false; // the evaluator reports it
+                }
+            }
+
+            if (!count.TryCount(ctx, out var total))
+            {
+                return false;
+            }
+
+            object boxed = total;
+            var counted = new object?[expressions.Length];
+            for (var i = 0; i < counted.Length; i++)
+            {
+                counted[i] = expressions[i] is LiteralExpr literal ? literal.Value : boxed;
+            }
+
+            output.Add(counted);
+            return true;
+        }
+
+        var input = new List<Row>();
+        if (!Input.TryRun(ctx, input))
+        {
+            return false;
+        }
+
+        var values = new List<object?[]>(input.Count);
+        foreach (var row in input)
+        {
+            var rowValues = new object?[expressions.Length];
+            for (var i = 0; i < rowValues.Length; i++)
+            {
+                if (expressions[i] is LiteralExpr literal)
+                {
+                    rowValues[i] = literal.Value;
+                }
+                else if (!row.TryGetValue(((VariableExpr)expressions[i]).Name, out rowValues[i]))
+                {
+                    return false;
+                }
+            }
+
+            values.Add(rowValues);
+        }
+
+        output.AddRange(values);
+        return true;
+    }
+
+    // The items of the statement's columns (the plan's, the same on every run), when all are variables or literals.
+    private volatile Tuple<IReadOnlyList<string>, Expr[]>? _valueExpressions;
+
+    private Expr[]? ValueExpressions(IReadOnlyList<string> columns)
+    {
+        if (_valueExpressions is { } known && ReferenceEquals(known.Item1, columns))
+        {
+            return known.Item2;
+        }
+
+        var expressions = new Expr[columns.Count];
+        for (var i = 0; i < expressions.Length; i++)
+        {
+            foreach (var (name, expression) in items)
+            {
+                if (name == columns[i])
+                {
+                    expressions[i] = expression;
+                }
+            }
+
+            if (expressions[i] is not (VariableExpr or LiteralExpr))
+            {
+                return null;
+            }
+        }
+
+        _valueExpressions = Tuple.Create(columns, expressions);
+        return expressions;
+    }
+
     /// <summary>Items that are variables or literals over an input that runs synchronously.</summary>
     public override bool TryRun(EvalContext ctx, List<Row> output)
     {
