@@ -187,4 +187,24 @@ public sealed class MatchTests : CypherTestBase
         Assert.Equal(["3 | [[1, 2], [3]]"], Rows("RETURN $legacy.k, $edges", new { legacy, edges = new List<long[]> { new long[] { 1, 2 }, new long[] { 3 } } }));
         Assert.Equal(CypherErrorCode.InvalidParameterType, Fails("RETURN $m", new { m = new System.Collections.Hashtable { [1] = 2 } }).Detail);
     }
+
+    /// <summary>Few parameters are kept in arrays, many in a dictionary: every one is found either way, and a repeated name keeps its last value.</summary>
+    [Fact]
+    public void Parameters_ManyOrRepeated_AreAllFound()
+    {
+        for (var count = 1; count <= 20; count += 3)
+        {
+            var names = Enumerable.Range(0, count).Select(i => "p" + i).ToList();
+            var parameters = names.Select((n, i) => new KeyValuePair<string, object?>(n, i * 10)).ToList();
+            var expected = string.Join(" | ", Enumerable.Range(0, count).Select(i => (i * 10).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var text = "RETURN " + string.Join(", ", names.Select(n => "$" + n));
+            Assert.Equal([expected], Rows(text, parameters));
+            Assert.Equal([expected], Rows(text, parameters.ToDictionary(p => p.Key, p => p.Value)));
+            Assert.Equal(CypherErrorClass.ParameterMissing, Fails(text + ", $absent", parameters).ErrorClass);
+        }
+
+        var repeated = Enumerable.Range(0, 12).Select(i => new KeyValuePair<string, object?>("p" + (i % 3), i)).ToList();
+        Assert.Equal(["9 | 10 | 11"], Rows("RETURN $p0, $p1, $p2", repeated));
+        Assert.Equal(["2 | 'x'"], Rows("RETURN $a, $b", new[] { new KeyValuePair<string, object?>("a", 1), new("b", "x"), new("a", 2) }));
+    }
 }

@@ -97,6 +97,32 @@ public sealed class PreparedCypherTests
         Assert.Equal(hits + 3, graph.Store.PlanCacheHits);
     }
 
+    /// <summary>Reads that run synchronously (literals, a count from a seek under a projection) return what the row pipeline returns.</summary>
+    [Fact]
+    public void SynchronousReads_ReturnTheirValues()
+    {
+        using var db = KvDatabase.OpenInMemory();
+        var graph = db.Graph();
+        graph.Cypher("CREATE INDEX n_i FOR (n:N) ON (n.i)");
+        graph.Cypher("UNWIND range(0, 99) AS i CREATE (:N {i: i})");
+        graph.Cypher("MATCH (a:N), (b:N) WHERE b.i = (a.i + 1) % 100 OR b.i = (a.i * 3) % 100 CREATE (a)-[:E]->(b)");
+        static string Text(CypherResult result) =>
+            string.Join(",", result.Columns) + ": " + string.Join(" / ", result.Rows.Select(r => string.Join(" | ", r.Select(CypherValueText.Format))));
+        var cases = new (string Query, string Expected)[]
+        {
+            ("RETURN 1 AS one, 'x' AS s, null AS none, 2.0 AS f", "one,s,none,f: 1 | 'x' | null | 2.0"),
+            ("MATCH (a:N {i: $i})-[:E]->()-[:E]->(c) RETURN 'paths' AS what, count(*) AS n, 0.5 AS half", "what,n,half: 'paths' | 4 | 0.5"),
+            ("MATCH (a:N {i: $i})-[:E]->()-[:E]->(c) WHERE c.i > 10 RETURN count(c)", "count(c): 3"),
+            ("MATCH (a:N {i: $i})-[:E]->()-[:E]->(c) WITH count(*) AS n RETURN n, 7 AS seven", "n,seven: 4 | 7"),
+            ("MATCH (a:N {i: $i})-[:E]->()-[:E]->(c) WHERE c.i > 50 RETURN count(*) AS n", "n: 0"),
+        };
+        foreach (var (query, expected) in cases)
+        {
+            Assert.Equal(expected, Text(graph.Cypher(query, new { i = 5 })));
+            Assert.Equal(expected, Text(graph.Prepare(query).Execute(new { i = 5 })));
+        }
+    }
+
     [Fact]
     public async Task OnePreparedStatement_RunsConcurrently()
     {
