@@ -9,6 +9,16 @@ public sealed class PreparedCypherTests
 {
     private static IReadOnlyList<long> Longs(CypherResult result) => [.. result.Rows.Select(r => (long)r[0]!)];
 
+    /// <summary>Nodes :N {i} for i below <paramref name="count"/>, indexed on i, with E from i to i + 1 and to 3i (mod count).</summary>
+    private static CypherGraph NumberGraph(KvDatabase db, int count)
+    {
+        var graph = db.Graph();
+        graph.Cypher("CREATE INDEX n_i FOR (n:N) ON (n.i)");
+        graph.Cypher("UNWIND range(0, $count - 1) AS i CREATE (:N {i: i})", new { count });
+        graph.Cypher("MATCH (a:N), (b:N) WHERE b.i = (a.i + 1) % $count OR b.i = (a.i * 3) % $count CREATE (a)-[:E]->(b)", new { count });
+        return graph;
+    }
+
     [Fact]
     public void Prepare_ReportsSyntaxAndSemanticErrors_WithTheirPosition()
     {
@@ -102,10 +112,7 @@ public sealed class PreparedCypherTests
     public void SynchronousReads_ReturnTheirValues()
     {
         using var db = KvDatabase.OpenInMemory();
-        var graph = db.Graph();
-        graph.Cypher("CREATE INDEX n_i FOR (n:N) ON (n.i)");
-        graph.Cypher("UNWIND range(0, 99) AS i CREATE (:N {i: i})");
-        graph.Cypher("MATCH (a:N), (b:N) WHERE b.i = (a.i + 1) % 100 OR b.i = (a.i * 3) % 100 CREATE (a)-[:E]->(b)");
+        var graph = NumberGraph(db, 100);
         static string Text(CypherResult result) =>
             string.Join(",", result.Columns) + ": " + string.Join(" / ", result.Rows.Select(r => string.Join(" | ", r.Select(CypherValueText.Format))));
         var cases = new (string Query, string Expected)[]
@@ -127,10 +134,7 @@ public sealed class PreparedCypherTests
     public async Task OnePreparedStatement_RunsConcurrently()
     {
         using var db = KvDatabase.OpenInMemory();
-        var graph = db.Graph();
-        graph.Cypher("CREATE INDEX n_i FOR (n:N) ON (n.i)");
-        graph.Cypher("UNWIND range(0, 199) AS i CREATE (:N {i: i})");
-        graph.Cypher("MATCH (a:N), (b:N) WHERE b.i = (a.i + 1) % 200 OR b.i = (a.i * 3) % 200 CREATE (a)-[:E]->(b)");
+        var graph = NumberGraph(db, 200);
         var count = graph.Prepare("MATCH (a:N {i: $i})-[:E]->()-[:E]->(c) WHERE c.i >= $min RETURN count(*)");
         var expected = Enumerable.Range(0, 200).Select(i => (long)graph.Cypher(count.Text, new { i, min = 100 }).Rows[0][0]!).ToArray();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
