@@ -1,5 +1,4 @@
 using KvDb.Cypher.Execution;
-using KvDb.Cypher.Storage;
 
 namespace KvDb.Cypher;
 
@@ -12,27 +11,19 @@ namespace KvDb.Cypher;
 /// </summary>
 public sealed class PreparedCypher
 {
-    private readonly ParsedStatement _parsed;
-    private GraphStore.CachedPlan? _plan;
+    private readonly StatementPlan _statement;
 
     internal PreparedCypher(CypherGraph graph, ParsedStatement parsed)
     {
         Graph = graph;
-        _parsed = parsed;
+        _statement = new StatementPlan(parsed);
     }
 
     /// <summary>The graph the statement runs against.</summary>
     public CypherGraph Graph { get; }
 
     /// <summary>The statement's text.</summary>
-    public string Text => _parsed.Text;
-
-    /// <summary>The last plan made for a run (read-only statements only; checked for currency before each use).</summary>
-    internal GraphStore.CachedPlan? Plan
-    {
-        get => Volatile.Read(ref _plan);
-        set => Volatile.Write(ref _plan, value);
-    }
+    public string Text => _statement.Parsed.Text;
 
     /// <summary>
     /// Runs the statement. <paramref name="parameters"/> is a dictionary or an object whose public properties are
@@ -40,7 +31,7 @@ public sealed class PreparedCypher
     /// </summary>
     /// <exception cref="CypherException">The statement failed while running (nothing it wrote is kept).</exception>
     public ValueTask<CypherResult> ExecuteAsync(object? parameters = null, CancellationToken cancellationToken = default) =>
-        CypherEngine.ExecuteAsync(Graph.Store, _parsed, parameters, this, cancellationToken);
+        CypherEngine.ExecuteAsync(Graph.Store, _statement, parameters, cancellationToken);
 
     /// <summary>Runs the statement synchronously (see <see cref="ExecuteAsync"/>).</summary>
     public CypherResult Execute(object? parameters = null) => ExecuteAsync(parameters).AsTask().GetAwaiter().GetResult();

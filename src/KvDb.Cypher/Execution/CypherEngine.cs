@@ -23,21 +23,36 @@ internal sealed class ParsedStatement(string text, bool hashDbMerge, SchemaComma
                                   statement.Queries.Any(q => q.Clauses.Any(c => c is CreateClause or MergeClause or SetClause or RemoveClause or DeleteClause));
 }
 
+/// <summary>
+/// A parsed statement with the last plan made for it on one graph (read-only statements only; checked for currency
+/// before each use): held by a <see cref="PreparedCypher"/>, and by the graph for statements run by text.
+/// </summary>
+internal sealed class StatementPlan(ParsedStatement parsed)
+{
+    private GraphStore.CachedPlan? _plan;
+
+    public ParsedStatement Parsed { get; } = parsed;
+
+    public GraphStore.CachedPlan? Plan
+    {
+        get => Volatile.Read(ref _plan);
+        set => Volatile.Write(ref _plan, value);
+    }
+}
+
 /// <summary>Parse, bind, plan, run and commit one statement.</summary>
 internal static class CypherEngine
 {
     public static ValueTask<CypherResult> ExecuteAsync(GraphStore graph, string text, object? parameters, CancellationToken cancellationToken, bool hashDbMerge = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return ExecuteAsync(graph, Parse(text, hashDbMerge), parameters, null, cancellationToken);
+        return ExecuteAsync(graph, graph.Statement(text, hashDbMerge), parameters, cancellationToken);
     }
 
-    /// <summary>
-    /// Runs a parsed statement. A <paramref name="prepared"/> statement keeps its own plan; otherwise plans of
-    /// read-only statements are cached by text in the graph.
-    /// </summary>
-    public static async ValueTask<CypherResult> ExecuteAsync(GraphStore graph, ParsedStatement parsed, object? parameters, PreparedCypher? prepared, CancellationToken cancellationToken)
+    /// <summary>Runs a parsed statement, reusing the plan its slot keeps while that plan is current.</summary>
+    public static async ValueTask<CypherResult> ExecuteAsync(GraphStore graph, StatementPlan slot, object? parameters, CancellationToken cancellationToken)
     {
+        var parsed = slot.Parsed;
         if (parsed.Command is { } command)
         {
             return await SchemaExecutor.ExecuteAsync(graph, command, cancellationToken).ConfigureAwait(false);
@@ -69,7 +84,7 @@ internal static class CypherEngine
             IReadOnlyList<string> columns;
             var cacheable = !writes && !statement.Explain;
             var catalog = !cacheable ? null : tx.CatalogFromCopy() ?? await tx.CatalogAsync().ConfigureAwait(false);
-            if (catalog is not null && graph.TryUsePlan(prepared is not null ? prepared.Plan : graph.FindPlan(parsed.Text, parsed.HashDbMerge), catalog) is { } cached)
+            if (catalog is not null && graph.TryUsePlan(slot.Plan, catalog) is { } cached)
             {
                 (root, columns) = (cached.Root, cached.Columns);
             }
@@ -80,15 +95,7 @@ internal static class CypherEngine
                 (root, columns) = await new Planner(tx, ctx).PlanAsync(statement).ConfigureAwait(false);
                 if (catalog is not null)
                 {
-                    var plan = new GraphStore.CachedPlan(generation, catalog.Version, root, columns);
-                    if (prepared is not null)
-                    {
-                        prepared.Plan = plan;
-                    }
-                    else
-                    {
-                        graph.StorePlan(parsed.Text, parsed.HashDbMerge, plan);
-                    }
+                    slot.Plan = new GraphStore.CachedPlan(generation, catalog.Version, root, columns);
                 }
             }
 

@@ -75,14 +75,16 @@ internal sealed class GraphStore
     public IndexCatalog? CachedCatalog { get; set; }
 
     /// <summary>
-    /// Plans of read-only statements by text, each valid while this process has not written the graph since it was
-    /// planned (the statistics it was costed with) and the index catalog has the version it was planned against
-    /// (which also catches indexes changed by other processes). Operators hold no per-run state, so one plan serves
-    /// concurrent runs. Bounded; cleared when full.
+    /// Statements run by text on this graph, each with the last plan made for it: one lookup by text finds both. A
+    /// plan of a read-only statement is valid while this process has not written the graph since it was planned (the
+    /// statistics it was costed with) and the index catalog has the version it was planned against (which also catches
+    /// indexes changed by other processes). Operators hold no per-run state, so one plan serves concurrent runs.
+    /// Bounded; cleared when full. Keyed by text alone, one map per MERGE rule, so no tuple is hashed.
     /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Text, bool HashDb), CachedPlan> _plans = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Execution.StatementPlan>[] _statements =
+        [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
 
-    private const int PlanCacheSize = 512;
+    private const int StatementCacheSize = 512;
 
     internal sealed record CachedPlan(long Generation, long CatalogVersion, Execution.Operators.Operator Root, IReadOnlyList<string> Columns);
 
@@ -91,8 +93,29 @@ internal sealed class GraphStore
 
     private long _planCacheHits;
 
-    /// <summary>The plan stored for a statement's text, current or not (see <see cref="TryUsePlan"/>).</summary>
-    public CachedPlan? FindPlan(string text, bool hashDb) => _plans.TryGetValue((text, hashDb), out var plan) ? plan : null;
+    /// <summary>The statement of a text with its plan slot, parsed (or found in the parse cache) on first use.</summary>
+    /// <exception cref="CypherException">The text is not a valid statement.</exception>
+    public Execution.StatementPlan Statement(string text, bool hashDb)
+    {
+        var statements = _statements[hashDb ? 1 : 0];
+        if (statements.TryGetValue(text, out var known))
+        {
+            return known;
+        }
+
+        var made = new Execution.StatementPlan(Execution.CypherEngine.Parse(text, hashDb));
+        if (text.Length <= 16_384)
+        {
+            if (statements.Count >= StatementCacheSize)
+            {
+                statements.Clear();
+            }
+
+            statements[text] = made;
+        }
+
+        return made;
+    }
 
     /// <summary>The plan when it is still current: planned at this generation against this catalog version.</summary>
     public CachedPlan? TryUsePlan(CachedPlan? plan, IndexCatalog catalog)
@@ -104,21 +127,6 @@ internal sealed class GraphStore
         }
 
         return null;
-    }
-
-    public void StorePlan(string text, bool hashDb, CachedPlan plan)
-    {
-        if (text.Length > 16_384)
-        {
-            return;
-        }
-
-        if (_plans.Count >= PlanCacheSize)
-        {
-            _plans.Clear();
-        }
-
-        _plans[(text, hashDb)] = plan;
     }
 
     /// <summary>Whether <see cref="EnsureTableAsync"/> has made sure the table exists.</summary>
