@@ -82,6 +82,7 @@ public static class CypherGraphMeasurement
         var snapshot = copy.Current ?? throw new InvalidOperationException("The first read did not build the copy.");
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        var first = TimeWrites(); // the first writes after the build, as the writes without a copy were warmed up
         var with = TimeWrites();
         output.WriteLine();
         output.WriteLine("| In-memory graph copy | Value |");
@@ -90,7 +91,8 @@ public static class CypherGraphMeasurement
         output.WriteLine($"| Estimated size (its budget check) | {snapshot.Bytes / (1024.0 * 1024):N0} MiB |");
         output.WriteLine($"| Managed heap it added (after a full collection) | {(heapAfter - heapBefore) / (1024.0 * 1024):N0} MiB |");
         output.WriteLine($"| Single-relationship CREATE without a copy | {without.TotalMilliseconds * 1000 / Writes:N1} us |");
-        output.WriteLine($"| Single-relationship CREATE keeping the copy current | {with.TotalMilliseconds * 1000 / Writes:N1} us |");
+        output.WriteLine($"| Single-relationship CREATE keeping the copy current, first {Writes:N0} after the build | {first.TotalMilliseconds * 1000 / Writes:N1} us |");
+        output.WriteLine($"| Single-relationship CREATE keeping the copy current, next {Writes:N0} | {with.TotalMilliseconds * 1000 / Writes:N1} us |");
         if (copy.Current is null || copy.Builds != 1)
         {
             throw new InvalidOperationException("The writes did not keep the copy current.");
