@@ -5,7 +5,7 @@ namespace KvDb.Cypher;
 /// <summary>
 /// A Cypher statement parsed and checked once by <see cref="CypherGraph.Prepare"/>, to be run many times with
 /// different parameters. It keeps its own plan while the graph's statistics and indexes stay as they were when it
-/// was planned, so a run skips the lexer, parser, binder and planner and the caches looked up by statement text.
+/// was planned, so a run skips the lexer, parser, binder and planner and the lookup by statement text.
 /// Thread-safe: runs may overlap, and each behaves exactly as <see cref="CypherGraph.CypherAsync"/> with the same
 /// text and parameters.
 /// </summary>

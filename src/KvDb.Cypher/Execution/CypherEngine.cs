@@ -8,11 +8,9 @@ using KvDb.Cypher.Storage;
 namespace KvDb.Cypher.Execution;
 
 /// <summary>A statement parsed and bound once: a schema command or a bound statement, and whether it writes.</summary>
-internal sealed class ParsedStatement(string text, bool hashDbMerge, SchemaCommand? command, CypherStatement? statement)
+internal sealed class ParsedStatement(string text, SchemaCommand? command, CypherStatement? statement)
 {
     public string Text { get; } = text;
-
-    public bool HashDbMerge { get; } = hashDbMerge;
 
     public SchemaCommand? Command { get; } = command;
 
@@ -112,7 +110,7 @@ internal static class CypherEngine
             {
                 await foreach (var row in root.RunAsync(ctx).WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
-                    values.Add([.. columns.Select(c => row[c])]);
+                    values.Add(ValuesOf(row, columns));
                 }
             }
 
@@ -154,11 +152,13 @@ internal static class CypherEngine
 
         foreach (var row in rows)
         {
-            values.Add([.. columns.Select(c => row[c])]);
+            values.Add(ValuesOf(row, columns));
         }
 
         return true;
     }
+
+    private static object?[] ValuesOf(Row row, IReadOnlyList<string> columns) => [.. columns.Select(c => row[c])];
 
     /// <summary>
     /// Statements parsed and bound, by text: the syntax tree is immutable and depends on nothing but the text, so a
@@ -180,7 +180,7 @@ internal static class CypherEngine
         ParsedStatement parsed;
         if (CypherParser.ParseSchemaCommand(text) is { } command)
         {
-            parsed = new ParsedStatement(text, hashDbMerge, command, null);
+            parsed = new ParsedStatement(text, command, null);
         }
         else
         {
@@ -199,20 +199,31 @@ internal static class CypherEngine
                 throw ErrorMessages.Locate(ex, text);
             }
 
-            parsed = new ParsedStatement(text, hashDbMerge, null, statement);
+            parsed = new ParsedStatement(text, null, statement);
         }
 
-        if (text.Length <= 16_384)
-        {
-            if (s_statements.Count >= StatementCacheSize)
-            {
-                s_statements.Clear();
-            }
-
-            s_statements[(text, hashDbMerge)] = parsed;
-        }
-
+        CacheBounded(s_statements, (text, hashDbMerge), text, parsed, StatementCacheSize);
         return parsed;
+    }
+
+    /// <summary>
+    /// Keeps a value by statement text in a cache of at most <paramref name="size"/> entries (cleared when full);
+    /// texts over 16,384 characters are not kept.
+    /// </summary>
+    public static void CacheBounded<TKey, TValue>(System.Collections.Concurrent.ConcurrentDictionary<TKey, TValue> cache, TKey key, string text, TValue value, int size)
+        where TKey : notnull
+    {
+        if (text.Length > 16_384)
+        {
+            return;
+        }
+
+        if (cache.Count >= size)
+        {
+            cache.Clear();
+        }
+
+        cache[key] = value;
     }
 
     /// <summary>Parameters from a dictionary or the public properties of an object (e.g. an anonymous type).</summary>

@@ -421,13 +421,9 @@ internal sealed class GraphCopy(KvEngine engine, GraphStore graph, long budgetBy
 
     private static object Small(long value) => value is >= SmallMin and < SmallMax ? s_small[value - SmallMin] : value;
 
+    /// <summary>Makes a column the snapshot lacks (callers look for it with <see cref="FindColumn"/> first).</summary>
     private PropertyColumn? MakeColumn(Snapshot snapshot, string key, Func<NodeEntry, object?> of)
     {
-        if (FindColumn(snapshot, key) is { } found)
-        {
-            return found;
-        }
-
         if (snapshot.Columns.Length >= MaxColumns)
         {
             return null;

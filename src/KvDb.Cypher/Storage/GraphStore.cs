@@ -104,16 +104,7 @@ internal sealed class GraphStore
         }
 
         var made = new Execution.StatementPlan(Execution.CypherEngine.Parse(text, hashDb));
-        if (text.Length <= 16_384)
-        {
-            if (statements.Count >= StatementCacheSize)
-            {
-                statements.Clear();
-            }
-
-            statements[text] = made;
-        }
-
+        Execution.CypherEngine.CacheBounded(statements, text, text, made, StatementCacheSize);
         return made;
     }
 

@@ -76,11 +76,7 @@ internal sealed class ProjectOperator(Operator input, IReadOnlyList<(string Name
             var rowValues = new object?[expressions.Length];
             for (var i = 0; i < rowValues.Length; i++)
             {
-                if (expressions[i] is LiteralExpr literal)
-                {
-                    rowValues[i] = literal.Value;
-                }
-                else if (!row.TryGetValue(((VariableExpr)expressions[i]).Name, out rowValues[i]))
+                if (!TryValue(expressions[i], row, out rowValues[i]))
                 {
                     return false;
                 }
@@ -124,6 +120,18 @@ internal sealed class ProjectOperator(Operator input, IReadOnlyList<(string Name
         return expressions;
     }
 
+    /// <summary>A literal's value, or a variable's in the row (false when the row lacks it: the evaluator reports that).</summary>
+    private static bool TryValue(Expr expression, Row row, out object? value)
+    {
+        if (expression is LiteralExpr literal)
+        {
+            value = literal.Value;
+            return true;
+        }
+
+        return row.TryGetValue(((VariableExpr)expression).Name, out value);
+    }
+
     /// <summary>Items that are variables or literals over an input that runs synchronously.</summary>
     public override bool TryRun(EvalContext ctx, List<Row> output)
     {
@@ -147,18 +155,12 @@ internal sealed class ProjectOperator(Operator input, IReadOnlyList<(string Name
             var result = keepInput ? new Row(row) : new Row();
             foreach (var (name, expression) in items)
             {
-                if (expression is LiteralExpr literal)
+                if (!TryValue(expression, row, out var value))
                 {
-                    result[name] = literal.Value;
+                    return false;
                 }
-                else if (row.TryGetValue(((VariableExpr)expression).Name, out var value))
-                {
-                    result[name] = value;
-                }
-                else
-                {
-                    return false; // the evaluator reports it
-                }
+
+                result[name] = value;
             }
 
             projected.Add(result);
